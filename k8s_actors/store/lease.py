@@ -86,14 +86,15 @@ class Lessor:
 
     def expired(self, now: float) -> list[int]:
         """Ids of the leases whose expiry is at or before `now`, earliest first (ties by id)."""
-        found: list[int] = []
+        found: dict[int, None] = {}
         while self._expiries and self._expiries[0][0] <= now:
             expiry, lease_id = heapq.heappop(self._expiries)
             lease = self._leases.get(lease_id)
-            # Entries left behind by a keep-alive or a revoke are skipped.
+            # Entries left behind by a keep-alive or a revoke are skipped; a keep-alive that
+            # landed on the same expiry leaves a duplicate entry.
             if lease is not None and lease.expiry == expiry:
-                found.append(lease_id)
-        return found
+                found[lease_id] = None
+        return list(found)
 
     def _get(self, lease_id: int) -> _Lease:
         lease = self._leases.get(lease_id)

@@ -28,6 +28,13 @@ def test_keepalive_restarts_the_ttl() -> None:
     assert store.expire(now=12) == []
 
 
+def test_a_keepalive_to_the_same_expiry_revokes_once() -> None:
+    store = Store()
+    lease = store.lease_grant(10, now=0)
+    store.lease_keepalive(lease, now=0)
+    assert store.expire(now=10) == [lease]
+
+
 def test_keepalive_of_an_expired_lease_fails() -> None:
     store = Store()
     lease = store.lease_grant(10, now=0)
