@@ -174,13 +174,15 @@ class Bus:
         self._timer_when = when
         self._timer = self.clock.call_at(when, self._on_timer)
 
-    def _pump(self) -> None:
-        """Deliver everything due, in (delivery time, sequence) order."""
+    def _pump(self, due: float = 0.0) -> None:
+        """Deliver everything due by now (or by `due`), in (delivery time, sequence) order."""
         self._pump_soon = False
         heap = self._heap
         due_now = self._due_now
         self._due_now = []
-        now = self.clock.now()
+        # The timer fires at `due` in loop time, but reading it back through the clock's origin
+        # can round just below `due`; trusting `due` keeps that message from being re-armed forever.
+        now = max(self.clock.now(), due)
         deliver = self._deliver
         index = 0
         while heap and heap[0][0] <= now:
@@ -197,7 +199,7 @@ class Bus:
 
     def _on_timer(self) -> None:
         self._timer = None
-        self._pump()
+        self._pump(self._timer_when)
 
     def _deliver(self, envelope: Envelope) -> None:
         if envelope.reply_to:
