@@ -5,9 +5,9 @@ semantics (revisions as resourceVersions, compare-and-swap transactions, watches
 compaction giving "410 Gone", leases for TTL'd objects). It imports only the standard library,
 msgspec and sortedcontainers.
 
-Modules: `mvcc` (the Store), `model` (KeyValue, Event, transaction types), `history` (old
-versions and the write log), `watch` (watcher index), `lease` (lease bookkeeping), `compare`
-(transaction guards), `keyrange` (range bounds), `errors`.
+Modules: `mvcc` (the Store), `model` (KeyValue, Event, transaction types), `keyspace` (current
+versions and writes), `history` (old versions and the write log), `watch` (watcher index), `lease`
+(lease bookkeeping), `compare` (transaction guards), `keyrange` (range bounds), `errors`.
 """
 
 from k8s_actors.store.errors import Compacted, FutureRevision, LeaseNotFound, StoreError

@@ -4,7 +4,7 @@ Role: the "multi-version" of MVCC. Per key, a list of versions ordered by revisi
 tombstone version) answers reads at an old revision; the write log, one entry per revision, answers
 watches that start in the past and `events_since`. `compact` drops what precedes the compaction
 point, keeping the newest version of each live key: memory is live keys plus retained history.
-Neighbours: `mvcc.Store` (the only user; it keeps the current versions in its own sorted index).
+Neighbours: `keyspace` (records each new version here), `mvcc.Store` (reads, replays, compacts).
 
 Revisions are dense: every write transaction bumps the revision by exactly one and records at least
 one event, so the log entry of revision r sits at index r - first_revision.

@@ -4,14 +4,15 @@ Role: the state behind the etcd actor. One global revision, bumped once per writ
 (starting at 1 for an empty store, as etcd); reads at the current or any retained revision; puts,
 deletes and guarded transactions; watches with history replay; compaction; leases in simulated time.
 It awaits nothing and reads no clock, so the actor around it (and the tests) drive it directly.
-Neighbours: `history` (old versions and the write log), `watch` (watcher index and dispatch),
-`lease` (lease bookkeeping), `compare` (transaction guards), `model` (what it returns).
+Neighbours: `keyspace` (current versions and the writes), `history` (old versions and the write
+log), `watch` (watcher index and dispatch), `lease` (lease bookkeeping), `compare` (transaction
+guards), `model` (what it returns).
 
-Costs: the current versions live in a sorted dict, so a put is O(log n) and a range O(log n + k)
-(its count is O(log n)); reads at an old revision walk the retained keys of the range. Watch
-callbacks run synchronously after each committed write, one call per watcher per transaction; a
-write made from inside a callback is queued and dispatched after the current one, so every watcher
-still sees revisions in order. Callbacks must not raise.
+Costs: a put is O(log n) and a range at the current revision O(log n + k) (see `keyspace`); a read
+at an old revision walks the retained keys of its range. Watch callbacks run synchronously after
+each committed write, one call per watcher per transaction; a write made from inside a callback is
+queued and dispatched after the current one, so every watcher still sees revisions in order.
+Callbacks must not raise.
 """
 
 from __future__ import annotations
@@ -20,19 +21,17 @@ from collections import deque
 from collections.abc import Iterable
 from typing import Any
 
-from sortedcontainers import SortedDict
-
 from k8s_actors.store.compare import compare_holds
 from k8s_actors.store.errors import Compacted, FutureRevision, LeaseNotFound
 from k8s_actors.store.history import History
 from k8s_actors.store.keyrange import KeyRange
+from k8s_actors.store.keyspace import Batch, KeySpace
 from k8s_actors.store.lease import Lessor
 from k8s_actors.store.model import (
     Compare,
     Delete,
     DeleteResponse,
     Event,
-    EventType,
     KeyValue,
     Op,
     OpResponse,
@@ -44,28 +43,16 @@ from k8s_actors.store.model import (
 from k8s_actors.store.watch import WatchCallback, Watcher, WatchHub
 
 
-class _Batch:
-    """The changes of one write transaction, all at revision `revision`."""
-
-    __slots__ = ("events", "meta", "revision")
-
-    def __init__(self, revision: int, meta: Any) -> None:
-        self.revision = revision
-        self.meta = meta
-        self.events: list[Event] = []
-
-
 class Store:
     """An etcd-like MVCC store; see the module docstring for semantics and costs."""
 
     def __init__(self) -> None:
         self._revision = 1
         self._compact_revision = 0
-        # key -> current KeyValue, in key order.
-        self._live: SortedDict = SortedDict()
         self._history = History(first_revision=self._revision + 1)
-        self._watchers = WatchHub()
         self._lessor = Lessor()
+        self._keys = KeySpace(self._history, self._lessor)
+        self._watchers = WatchHub()
         self._undispatched: deque[tuple[int, tuple[Event, ...]]] = deque()
         self._dispatched_revision = self._revision
         self._dispatching = False
@@ -82,15 +69,14 @@ class Store:
 
     def __len__(self) -> int:
         """The number of live keys."""
-        return len(self._live)
+        return len(self._keys)
 
     # Reads
 
     def get(self, key: str, revision: int | None = None) -> KeyValue | None:
         at = self._readable(revision)
         if at == self._revision:
-            current: KeyValue | None = self._live.get(key)
-            return current
+            return self._keys.get(key)
         return self._history.version_at(key, at)
 
     def range(
@@ -109,7 +95,7 @@ class Store:
         at = self._readable(revision)
         keys = KeyRange.of(start, end, prefix=prefix)
         if at == self._revision:
-            kvs, count = self._range_live(keys, limit, count_only)
+            kvs, count = self._keys.range(keys, limit, count_only)
         else:
             kvs, count = self._history.range_at(keys, at, limit)
         more = 0 < limit < count
@@ -123,21 +109,6 @@ class Store:
         if revision < self._compact_revision:
             raise Compacted(self._compact_revision, revision)
         return revision
-
-    def _range_live(
-        self, keys: KeyRange, limit: int, count_only: bool
-    ) -> tuple[list[KeyValue], int]:
-        if keys.single:
-            kv: KeyValue | None = self._live.get(keys.start)
-            return ([kv], 1) if kv is not None else ([], 0)
-        low = self._live.bisect_left(keys.start)
-        high = len(self._live) if keys.stop is None else self._live.bisect_left(keys.stop)
-        count = max(0, high - low)
-        if count_only or count == 0:
-            return [], count
-        take = high if limit <= 0 else min(high, low + limit)
-        kvs: list[KeyValue] = self._live.values()[low:take]
-        return kvs, count
 
     # Writes
 
@@ -168,53 +139,28 @@ class Store:
     ) -> TxnResult:
         """Runs `success` if every compare holds, else `failure`, as one transaction: its writes
         share one new revision (none if it writes nothing) and reads see its earlier writes."""
-        succeeded = all(compare_holds(c, self._live.get(c.key)) for c in compares)
+        succeeded = all(compare_holds(c, self._keys.get(c.key)) for c in compares)
         ops = tuple(success if succeeded else failure)
         for op in ops:
             if isinstance(op, Put) and op.lease != 0 and op.lease not in self._lessor:
                 raise LeaseNotFound(op.lease)
-        batch = _Batch(self._revision + 1, meta)
+        batch = Batch(self._revision + 1, meta)
         responses = tuple(self._apply(batch, op) for op in ops)
         self._commit(batch)
         return TxnResult(succeeded, self._revision, responses)
 
-    def _apply(self, batch: _Batch, op: Op) -> OpResponse:
+    def _apply(self, batch: Batch, op: Op) -> OpResponse:
         if isinstance(op, Put):
-            return PutResponse(self._put_key(batch, op.key, op.value, op.lease))
+            return PutResponse(self._keys.put(batch, op.key, op.value, op.lease))
         keys = KeyRange.of(op.key, op.end, prefix=op.prefix)
         if isinstance(op, Delete):
-            found, _ = self._range_live(keys, 0, count_only=False)
-            return DeleteResponse(tuple(self._delete_key(batch, kv) for kv in found))
-        kvs, count = self._range_live(keys, op.limit, op.count_only)
+            found, _ = self._keys.range(keys, 0, count_only=False)
+            return DeleteResponse(tuple(self._keys.delete(batch, kv) for kv in found))
+        kvs, count = self._keys.range(keys, op.limit, op.count_only)
         seen = batch.revision if batch.events else self._revision
         return RangeResult(tuple(kvs), count, seen, 0 < op.limit < count)
 
-    def _put_key(self, batch: _Batch, key: str, value: Any, lease: int) -> KeyValue | None:
-        prev: KeyValue | None = self._live.get(key)
-        rev = batch.revision
-        if prev is None:
-            kv = KeyValue(key, value, rev, rev, 1, lease)
-        else:
-            kv = KeyValue(key, value, prev.create_revision, rev, prev.version + 1, lease)
-            if prev.lease != 0 and prev.lease != lease:
-                self._lessor.detach(prev.lease, key)
-        if lease != 0:
-            self._lessor.attach(lease, key)
-        self._live[key] = kv
-        self._history.record_version(kv)
-        batch.events.append(Event(EventType.PUT, kv, prev, batch.meta))
-        return prev
-
-    def _delete_key(self, batch: _Batch, prev: KeyValue) -> KeyValue:
-        tombstone = KeyValue(prev.key, None, 0, batch.revision, 0, 0)
-        del self._live[prev.key]
-        if prev.lease != 0:
-            self._lessor.detach(prev.lease, prev.key)
-        self._history.record_version(tombstone)
-        batch.events.append(Event(EventType.DELETE, tombstone, prev, batch.meta))
-        return prev
-
-    def _commit(self, batch: _Batch) -> None:
+    def _commit(self, batch: Batch) -> None:
         if not batch.events:
             return
         self._revision = batch.revision
@@ -322,9 +268,11 @@ class Store:
     def lease_revoke(self, lease_id: int, meta: Any = None) -> int:
         """Ends the lease and deletes its keys in one transaction; returns the store's revision."""
         keys = self._lessor.remove(lease_id)
-        batch = _Batch(self._revision + 1, meta)
+        batch = Batch(self._revision + 1, meta)
         for key in keys:
-            self._delete_key(batch, self._live[key])
+            current = self._keys.get(key)
+            assert current is not None, "a lease only holds live keys"
+            self._keys.delete(batch, current)
         self._commit(batch)
         return self._revision
 
