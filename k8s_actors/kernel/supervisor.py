@@ -69,6 +69,7 @@ class Supervisor:
         self._log = self._logger_for("supervisor")
         self._specs: dict[str, ActorSpec] = {}
         self._running: dict[str, _Running] = {}
+        self._backing_off: dict[str, anyio.CancelScope] = {}
         self._group: TaskGroup | None = None
 
     async def __aenter__(self) -> Supervisor:
@@ -109,7 +110,14 @@ class Supervisor:
             if not failed or spec.restart == "never":
                 return
             self._log.warning("actor_restart_scheduled", target=spec.name, delay=delay)
-            await self.clock.sleep(delay)
+            # A crash, stop or restart during the back-off cancels this pending restart.
+            with anyio.CancelScope() as backoff:
+                self._backing_off[spec.name] = backoff
+                await self.clock.sleep(delay)
+            if self._backing_off.get(spec.name) is backoff:
+                del self._backing_off[spec.name]
+            if backoff.cancel_called:
+                return
             delay = min(delay * 2, spec.max_restart_delay)
 
     async def _run_once(self, spec: ActorSpec, task_status: TaskStatus[Actor] | None) -> bool:
@@ -150,6 +158,7 @@ class Supervisor:
 
     async def crash(self, name: str) -> None:
         """Kill an actor now, as a fault: state and queued messages are lost, no restart."""
+        self._cancel_backoff(name)
         running = self._running.get(name)
         if running is None:
             return
@@ -160,6 +169,7 @@ class Supervisor:
 
     async def stop(self, name: str) -> None:
         """Stop an actor for good (same effect as a crash, logged as a stop)."""
+        self._cancel_backoff(name)
         running = self._running.get(name)
         if running is None:
             return
@@ -169,9 +179,14 @@ class Supervisor:
 
     async def restart(self, name: str) -> Actor:
         """Start a fresh instance of a crashed or stopped actor from its factory."""
-        if name in self._running:
+        if name in self._running or name in self._backing_off:
             await self.crash(name)
         return await self.start(self._specs[name])
+
+    def _cancel_backoff(self, name: str) -> None:
+        backoff = self._backing_off.pop(name, None)
+        if backoff is not None:
+            backoff.cancel()
 
     def pause(self, name: str) -> None:
         self._log.info("actor_paused", target=name)
