@@ -22,7 +22,7 @@ class Model(
     """Base of every API struct: immutable, camelCase on the wire, unknown fields rejected."""
 
 
-class OwnerReference(Model):
+class OwnerReference(Model, frozen=True):
     """A link from a dependent to its owner; at most one per object has controller=True."""
 
     api_version: str
@@ -33,7 +33,7 @@ class OwnerReference(Model):
     block_owner_deletion: bool | None = None
 
 
-class ManagedFieldsEntry(Model):
+class ManagedFieldsEntry(Model, frozen=True):
     """Kept so manifests exported from real clusters decode; not interpreted."""
 
     manager: str = ""
@@ -44,7 +44,7 @@ class ManagedFieldsEntry(Model):
     fields_v1: dict[str, object] | None = None
 
 
-class ObjectMeta(Model):
+class ObjectMeta(Model, frozen=True):
     """metadata of every object (k8s.io/apimachinery/pkg/apis/meta/v1 ObjectMeta)."""
 
     name: str = ""
@@ -70,7 +70,7 @@ class ObjectMeta(Model):
         return None
 
 
-class ListMeta(Model):
+class ListMeta(Model, frozen=True):
     """metadata of a list response."""
 
     resource_version: str = ""

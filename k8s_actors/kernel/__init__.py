@@ -6,7 +6,13 @@ It knows nothing of Kubernetes. A run owns one `Clock`, one `Bus` with one seede
 
 from k8s_actors.kernel.actor import Actor, ActorContext, Logger, NullLogger
 from k8s_actors.kernel.bus import Bus, KernelError, Outcome, RequestTimeout, Tap, Unreachable
-from k8s_actors.kernel.clock import VIRTUAL_EPOCH, Clock, SimulationStalled, VirtualEventLoop
+from k8s_actors.kernel.clock import (
+    VIRTUAL_EPOCH,
+    Cancellable,
+    Clock,
+    SimulationStalled,
+    VirtualEventLoop,
+)
 from k8s_actors.kernel.envelope import Envelope, TraceContext
 from k8s_actors.kernel.faults import (
     AddressSet,
@@ -28,6 +34,7 @@ __all__ = [
     "ActorSpec",
     "AddressSet",
     "Bus",
+    "Cancellable",
     "Clock",
     "ClockMode",
     "Envelope",

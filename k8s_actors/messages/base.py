@@ -10,5 +10,5 @@ from __future__ import annotations
 import msgspec
 
 
-class Message(msgspec.Struct, frozen=True, tag=True, kw_only=True, gc=False):
+class Message(msgspec.Struct, frozen=True, tag=True, tag_field="message", kw_only=True, gc=False):
     """Base of all bus payloads."""

@@ -96,6 +96,16 @@ class Lessor:
                 found[lease_id] = None
         return list(found)
 
+    def next_expiry(self) -> float | None:
+        """The earliest expiry time of a live lease, or None when no lease is granted."""
+        while self._expiries:
+            expiry, lease_id = self._expiries[0]
+            lease = self._leases.get(lease_id)
+            if lease is not None and lease.expiry == expiry:
+                return expiry
+            heapq.heappop(self._expiries)  # left behind by a keep-alive or a revoke
+        return None
+
     def _get(self, lease_id: int) -> _Lease:
         lease = self._leases.get(lease_id)
         if lease is None:

@@ -276,6 +276,10 @@ class Store:
         self._commit(batch)
         return self._revision
 
+    def next_lease_expiry(self) -> float | None:
+        """When the next lease runs out (the caller arms a timer for it), or None."""
+        return self._lessor.next_expiry()
+
     def expire(self, now: float) -> list[int]:
         """Revokes every lease whose TTL has run out by `now`, each in its own transaction."""
         expired = self._lessor.expired(now)
