@@ -6,12 +6,11 @@ do not share state. A processor puts the fixed fields first, in the order `recor
 the simulated time and a per-run sequence number, and expands the `obj=` and `ctx=` conveniences;
 the renderer encodes with msgspec. With detail="messages" the tracer also taps the bus and records
 every delivery. Nothing here reads the wall clock. Neighbours: `kernel` (Clock, Bus, Logger),
-`records` (the schema), `reader` (reads what this writes).
+`api.quantity` (encoding), `records` (the schema), `reader` (reads what this writes).
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Callable, MutableMapping
 from typing import Any, Literal, Protocol, cast
@@ -20,6 +19,7 @@ import msgspec
 import structlog
 from structlog.typing import Processor
 
+from k8s_actors.api.quantity import enc_hook as quantity_enc_hook
 from k8s_actors.kernel import Bus, Envelope, Logger, Outcome, TraceContext
 from k8s_actors.trace.records import OBJECT_FIELDS, SPAN_FIELDS
 
@@ -53,28 +53,12 @@ class _LineWriter:
         self.debug = self.info = self.warning = self.error = self.critical = self.msg
 
 
-def _str_hook(value: Any) -> Any:
-    return str(value)
-
-
-def _load_enc_hook() -> Callable[[Any], Any]:
-    """The object model's encoder hook (quantities) when it exists, falling back to `str`."""
+def _enc_hook(value: Any) -> Any:
+    """Quantities as their canonical strings; anything else msgspec cannot encode as `str`."""
     try:
-        module = importlib.import_module("k8s_actors.api.quantity")
-    except ImportError:
-        return _str_hook
-    hook: Callable[[Any], Any] | None = getattr(module, "enc_hook", None)
-    if hook is None:
-        return _str_hook
-    model_hook = hook
-
-    def enc_hook(value: Any) -> Any:
-        try:
-            return model_hook(value)
-        except (NotImplementedError, TypeError):
-            return str(value)
-
-    return enc_hook
+        return quantity_enc_hook(value)
+    except NotImplementedError:
+        return str(value)
 
 
 class Tracer:
@@ -91,7 +75,7 @@ class Tracer:
         self.detail: Detail = detail
         self.records = 0
         self._writer = _LineWriter(sink)
-        self._encoder = msgspec.json.Encoder(enc_hook=_load_enc_hook())
+        self._encoder = msgspec.json.Encoder(enc_hook=_enc_hook)
         self._processors: list[Processor] = [self._order_fields, self._render]
         self._wrapper = structlog.make_filtering_bound_logger(logging.DEBUG)
         self._bus_log = self.logger("bus")

@@ -11,9 +11,12 @@ import pytest
 import structlog
 
 import k8s_actors.trace
+from k8s_actors.api.meta import ObjectMeta
+from k8s_actors.api.objects import ConfigMap, Node
+from k8s_actors.api.quantity import Quantity
 from k8s_actors.kernel import Bus, Clock, Envelope, Mailbox, RequestTimeout, TraceContext, run
 from k8s_actors.kernel.faults import AddressSet, Partition
-from k8s_actors.trace import FIELD_ORDER, Tracer, read_trace, validate_trace
+from k8s_actors.trace import FIELD_ORDER, OBJECT_FIELDS, Tracer, read_trace, validate_trace
 
 
 class FixedTime:
@@ -42,6 +45,7 @@ class Resources(msgspec.Struct, frozen=True, rename="camel"):
     cpu_millis: int
 
 
+GIB = Quantity.parse("1.5Gi")
 POD = Pod(kind="Pod", metadata=Meta("web-1", "default", "uid-1", "42"))
 SPAN = TraceContext(trace_id="t1", span_id="s2", parent_span_id="s1")
 
@@ -68,6 +72,18 @@ def test_obj_and_ctx_expand_to_their_fields() -> None:
     assert record["resource_version"] == "42"
     assert (record["trace_id"], record["span_id"], record["parent_span_id"]) == ("t1", "s2", "s1")
     assert "obj" not in record and "ctx" not in record
+
+
+def test_obj_accepts_real_api_objects() -> None:
+    """A kind of the object model expands the same way, cluster-scoped ones with namespace ""."""
+    lines: list[bytes] = []
+    log = Tracer(lines, FixedTime()).logger("controller")
+    config = ConfigMap(metadata=ObjectMeta(name="c", namespace="ns", uid="u", resource_version="3"))
+    log.info("config_seen", obj=config)
+    log.info("node_seen", obj=Node(metadata=ObjectMeta(name="node-1", uid="n")))
+    first, second = records(lines)
+    assert [first[k] for k in OBJECT_FIELDS] == ["ConfigMap", "ns", "c", "u", "3"]
+    assert [second[k] for k in OBJECT_FIELDS] == ["Node", "", "node-1", "n", ""]
 
 
 def test_fields_without_object_or_span_are_left_out() -> None:
@@ -113,12 +129,13 @@ def test_bound_values_come_after_fixed_fields() -> None:
 
 
 def test_structs_are_encoded_with_their_wire_names_and_unknown_values_as_text() -> None:
-    """A msgspec Struct value keeps its wire names; a value msgspec cannot encode becomes str."""
+    """Structs keep their wire names, quantities print canonically, other values become str."""
     lines: list[bytes] = []
     log = Tracer(lines, FixedTime()).logger("a")
-    log.info("sized", requests=Resources(cpu_millis=250), when=complex(1, 2))
+    log.info("sized", requests=Resources(cpu_millis=250), when=complex(1, 2), memory=GIB)
     record = records(lines)[0]
     assert record["requests"] == {"cpuMillis": 250}
+    assert record["memory"] == "1536Mi"
     assert record["when"] == "(1+2j)"
 
 
