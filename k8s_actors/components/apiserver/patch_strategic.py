@@ -20,7 +20,7 @@ import msgspec
 
 from k8s_actors.components.apiserver.patch_json import JSON, PatchError, json_equal
 
-__all__ = ["FieldPatchMeta", "Schema", "apply_strategic_merge_patch", "go_format"]
+__all__ = ["FieldPatchMeta", "Schema", "apply_strategic_merge_patch"]
 
 _DIRECTIVE = "$patch"
 _RETAIN_KEYS = "$retainKeys"
@@ -57,12 +57,12 @@ def apply_strategic_merge_patch(document: JSON, patch: JSON, schema: Schema) -> 
     return _merge_map(document, patch, schema)
 
 
-def go_format(value: JSON) -> str:
+def _go_format(value: JSON) -> str:
     """A value as Go's ``%v`` prints a decoded JSON value (used in error messages)."""
     if isinstance(value, dict):
-        return "map[" + " ".join(f"{k}:{go_format(value[k])}" for k in sorted(value)) + "]"
+        return "map[" + " ".join(f"{k}:{_go_format(value[k])}" for k in sorted(value)) + "]"
     if isinstance(value, list):
-        return "[" + " ".join(go_format(item) for item in value) + "]"
+        return "[" + " ".join(_go_format(item) for item in value) + "]"
     if value is None:
         return "<nil>"
     if isinstance(value, bool):
@@ -74,7 +74,7 @@ def go_format(value: JSON) -> str:
 
 def _no_merge_key(item: JSON, merge_key: str) -> PatchError:
     return PatchError(
-        f"map: {go_format(item)} does not contain declared merge key: {merge_key}", 500
+        f"map: {_go_format(item)} does not contain declared merge key: {merge_key}", 500
     )
 
 
@@ -114,7 +114,9 @@ def _map_directive(patch: dict[str, JSON]) -> JSON:
         return _fresh({key: value for key, value in patch.items() if key != _DIRECTIVE})
     if directive == "delete":
         return {}
-    raise PatchError(f"unknown patch type: {go_format(directive)} in map: {go_format(patch)}", 500)
+    raise PatchError(
+        f"unknown patch type: {_go_format(directive)} in map: {_go_format(patch)}", 500
+    )
 
 
 def _shape(value: JSON) -> str:
@@ -187,7 +189,7 @@ def _element_kind(*lists: list[JSON]) -> str:
     if "list" in kinds:
         raise PatchError("lists of lists are not supported", 422)
     if len(kinds) > 1:
-        shown = "[" + " ".join(go_format(items) for items in lists) + "]"
+        shown = "[" + " ".join(_go_format(items) for items in lists) + "]"
         raise PatchError(f"list element types are not identical: {shown}", 500)
     return kinds.pop() if kinds else "map"
 
@@ -251,8 +253,8 @@ def _special_elements(
         elif directive == "merge":
             raise PatchError("merging lists cannot yet be specified in the patch", 500)
         else:
-            shown = go_format(directive)
-            raise PatchError(f"unknown patch type: {shown} in map: {go_format(item)}", 500)
+            shown = _go_format(directive)
+            raise PatchError(f"unknown patch type: {shown} in map: {_go_format(item)}", 500)
     if replace:
         return [_fresh(item) for item in plain], []
     return original, plain
@@ -389,8 +391,8 @@ def _validate_order(patch: list[JSON], order: list[JSON], key: str) -> None:
         at_order += 1
     if at_patch < len(kept):
         raise PatchError(
-            f"the order in patch list:\n{go_format(patch)}\n doesn't match "
-            f"{_ORDER_PREFIX} list:\n{go_format(order)}",
+            f"the order in patch list:\n{_go_format(patch)}\n doesn't match "
+            f"{_ORDER_PREFIX} list:\n{_go_format(order)}",
             500,
         )
 
