@@ -1,0 +1,16 @@
+"""Scenarios (layer 4): the `Cluster` API, scenario files, their loader and their runner."""
+
+from k8s_actors.scenario.cluster import Cluster
+from k8s_actors.scenario.loader import ScenarioError, load_scenario
+from k8s_actors.scenario.model import Scenario
+from k8s_actors.scenario.runner import Outcome, RunResult, run_scenario
+
+__all__ = [
+    "Cluster",
+    "Outcome",
+    "RunResult",
+    "Scenario",
+    "ScenarioError",
+    "load_scenario",
+    "run_scenario",
+]

@@ -1,0 +1,277 @@
+"""`Cluster`: the Python API that starts a simulated cluster and drives it.
+
+Role: the one object tests, users and the scenario runner hold. It owns a run's clock, bus, seeded
+generator, identifiers, tracer and supervisor, starts the components (etcd and kube-apiserver now;
+controllers, scheduler and nodes join as they exist), and offers the user's verbs: apply manifests,
+create / get / list / patch / delete objects, advance simulated time, wait for a condition.
+Requests travel on the bus from the address `user`, like any client's.
+Neighbours: `k8s_actors.components` (what it starts), `runner` (scenario files), `k8s_actors.trace`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Literal
+
+import msgspec
+
+from k8s_actors.api.codec import to_builtins
+from k8s_actors.api.manifest import load_manifests
+from k8s_actors.api.objects.machinery import DeleteOptions, List
+from k8s_actors.api.registry import REGISTRY, ResourceInfo
+from k8s_actors.client.errors import (
+    AlreadyExists,
+    ApiError,
+    error_from_status,
+    error_from_transport,
+)
+from k8s_actors.components.apiserver import APISERVER_ADDRESS, ApiServer
+from k8s_actors.components.etcd import ETCD_ADDRESS, Etcd
+from k8s_actors.kernel import (
+    ActorSpec,
+    Bus,
+    Clock,
+    IdSource,
+    KernelError,
+    Supervisor,
+    TraceContext,
+)
+from k8s_actors.messages import (
+    ApiResponse,
+    Create,
+    Delete,
+    Get,
+    ListRequest,
+    Patch,
+    Update,
+    UserInfo,
+)
+from k8s_actors.store import Store
+from k8s_actors.trace import Tracer
+
+USER_ADDRESS = "user"
+CONTROL_PLANE = "control-plane"
+Detail = Literal["events", "messages"]
+
+
+class Cluster:
+    """A simulated cluster; use as `async with Cluster(seed=1) as cluster:` on a kernel loop."""
+
+    def __init__(
+        self,
+        *,
+        seed: int = 0,
+        trace: Any = None,
+        detail: Detail = "events",
+        user: str = "kubernetes-admin",
+    ) -> None:
+        self.seed = seed
+        self.clock = Clock()
+        self.rng = random.Random(seed)
+        self.ids = IdSource(self.rng)
+        self.bus = Bus(self.clock, self.rng)
+        self.lines: list[bytes] = []
+        self.tracer = Tracer(trace if trace is not None else self.lines, self.clock, detail=detail)
+        self.log = self.tracer.logger(USER_ADDRESS)
+        self.user = UserInfo(username=user)
+        self.etcd_store = Store()
+        self.supervisor = Supervisor(self.bus, self.clock, self.ids, self.rng, self.tracer.logger)
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    async def __aenter__(self) -> Cluster:
+        self.clock.bind(asyncio.get_running_loop())
+        if self.tracer.detail == "messages":
+            self.tracer.attach(self.bus)
+        await self.supervisor.__aenter__()
+        await self.supervisor.start(
+            ActorSpec(
+                ETCD_ADDRESS,
+                lambda: Etcd(ETCD_ADDRESS, self.etcd_store),
+                groups=(CONTROL_PLANE,),
+            )
+        )
+        await self.supervisor.start(
+            ActorSpec(APISERVER_ADDRESS, ApiServer, groups=(CONTROL_PLANE,))
+        )
+        await self._wait_until_serving()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.supervisor.__aexit__(*exc)
+
+    async def _wait_until_serving(self) -> None:
+        while True:
+            try:
+                await self.get("namespaces", "", "kube-system")
+                return
+            except ApiError:
+                await self.clock.sleep(0.1)
+
+    # -- time ------------------------------------------------------------------------------------
+
+    @property
+    def now(self) -> float:
+        """Simulated seconds since the cluster started."""
+        return self.clock.now()
+
+    async def advance(self, seconds: float) -> None:
+        """Let the cluster run for `seconds` of simulated time."""
+        await self.clock.sleep(seconds)
+
+    async def wait_for(
+        self,
+        condition: Callable[[], Awaitable[bool]],
+        *,
+        timeout: float,
+        poll: float = 1.0,
+    ) -> bool:
+        """Check `condition` every `poll` seconds until it holds (True) or `timeout` passes."""
+        deadline = self.now + timeout
+        while True:
+            if await condition():
+                return True
+            if self.now >= deadline:
+                return False
+            await self.clock.sleep(min(poll, max(0.0, deadline - self.now)))
+
+    # -- API -------------------------------------------------------------------------------------
+
+    async def request(self, payload: Any, span: TraceContext | None = None) -> Any:
+        """Send one API request as the user; the object answered, or an ApiError raised."""
+        span = span or TraceContext(trace_id=self.ids.trace_id(), span_id=self.ids.span_id())
+        try:
+            reply = await self.bus.request(USER_ADDRESS, APISERVER_ADDRESS, payload, span)
+        except KernelError as error:
+            raise error_from_transport(error, APISERVER_ADDRESS) from None
+        response = reply.payload
+        assert isinstance(response, ApiResponse)
+        if not response.ok:
+            raise error_from_status(response.status)  # type: ignore[arg-type]
+        return response.obj
+
+    async def create(self, obj: Any, namespace: str | None = None) -> Any:
+        info = REGISTRY.for_object(obj)
+        ns = _namespace(info, namespace or obj.metadata.namespace)
+        return await self.request(
+            Create(resource=info.resource, group=info.group, namespace=ns, body=obj, user=self.user)
+        )
+
+    async def get(self, kind: str, namespace: str, name: str) -> Any:
+        info = REGISTRY.for_name(kind)
+        return await self.request(
+            Get(
+                resource=info.resource,
+                group=info.group,
+                namespace=_namespace(info, namespace),
+                name=name,
+                user=self.user,
+            )
+        )
+
+    async def list(
+        self, kind: str, namespace: str = "", label_selector: str = "", field_selector: str = ""
+    ) -> list[Any]:
+        info = REGISTRY.for_name(kind)
+        result = await self.request(
+            ListRequest(
+                resource=info.resource,
+                group=info.group,
+                namespace=namespace if info.namespaced else "",
+                label_selector=label_selector,
+                field_selector=field_selector,
+                user=self.user,
+            )
+        )
+        assert isinstance(result, List)
+        return list(result.items)
+
+    async def update(self, obj: Any, subresource: str = "") -> Any:
+        info = REGISTRY.for_object(obj)
+        return await self.request(
+            Update(
+                resource=info.resource,
+                group=info.group,
+                namespace=_namespace(info, obj.metadata.namespace),
+                name=obj.metadata.name,
+                body=obj,
+                subresource=subresource,
+                user=self.user,
+            )
+        )
+
+    async def patch(
+        self,
+        kind: str,
+        namespace: str,
+        name: str,
+        patch: Any,
+        patch_type: str = "application/merge-patch+json",
+        subresource: str = "",
+    ) -> Any:
+        info = REGISTRY.for_name(kind)
+        return await self.request(
+            Patch(
+                resource=info.resource,
+                group=info.group,
+                namespace=_namespace(info, namespace),
+                name=name,
+                patch=patch,
+                patch_type=patch_type,
+                subresource=subresource,
+                user=self.user,
+            )
+        )
+
+    async def delete(
+        self, kind: str, namespace: str, name: str, options: DeleteOptions | None = None
+    ) -> Any:
+        info = REGISTRY.for_name(kind)
+        return await self.request(
+            Delete(
+                resource=info.resource,
+                group=info.group,
+                namespace=_namespace(info, namespace),
+                name=name,
+                options=options,
+                user=self.user,
+            )
+        )
+
+    async def apply(self, manifests: str | Sequence[Any], source: str = "<string>") -> list[Any]:
+        """Create each object, or replace the existing one's spec and metadata (kubectl apply).
+
+        Like `kubectl apply`, an existing object is patched with what the manifest says, so
+        fields the manifest leaves out (status, defaults filled by the server) are kept.
+        """
+        objects = load_manifests(manifests, source) if isinstance(manifests, str) else manifests
+        applied = []
+        for obj in objects:
+            namespace = obj.metadata.namespace or "default"
+            try:
+                applied.append(await self.create(obj, namespace))
+                continue
+            except AlreadyExists:
+                pass
+            info = REGISTRY.for_object(obj)
+            document = to_builtins(obj)
+            document.pop("status", None)
+            applied.append(
+                await self.patch(info.resource, namespace, obj.metadata.name, document)
+            )
+        return applied
+
+
+def _namespace(info: ResourceInfo, namespace: str) -> str:
+    if not info.namespaced:
+        return ""
+    return namespace or "default"
+
+
+def object_to_builtins(obj: Any) -> Any:
+    """The object as plain JSON-like data (what jsonpath expressions read)."""
+    if isinstance(obj, msgspec.Struct):
+        return to_builtins(obj)
+    return obj
