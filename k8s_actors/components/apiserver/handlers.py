@@ -12,7 +12,7 @@ from typing import Any
 
 import msgspec
 
-from k8s_actors.api.codec import convert, to_builtins
+from k8s_actors.api.codec import convert, encode_json
 from k8s_actors.api.fields import FieldSelector, FieldSelectorError, check_supported
 from k8s_actors.api.labels import Selector, SelectorError
 from k8s_actors.api.meta import ListMeta
@@ -179,7 +179,7 @@ async def patch(server: Server, call: Call) -> Any:
 
     def patched(old: Any) -> Any:
         try:
-            document = apply_patch(to_builtins(old), request.patch_type, request.patch, kind)
+            document = apply_patch(_document(old), request.patch_type, request.patch, kind)
         except PatchError as error:
             raise bad_request(str(error)) from None
         try:
@@ -189,6 +189,11 @@ async def patch(server: Server, call: Call) -> Any:
 
     status_only = request.subresource == "status"
     return await write_update(server, call, request.name, patched, "", status_only)
+
+
+def _document(obj: Any) -> Any:
+    """The object as JSON data (lists, not tuples): what the patch functions expect."""
+    return msgspec.json.decode(encode_json(obj))
 
 
 PATCH_TYPES = (

@@ -128,8 +128,8 @@ class ResourceCache:
 
     def select(self, namespace: str, fields: FieldSelector) -> Iterable[tuple[str, Any]]:
         """Candidate objects for a list, narrowed by the cheapest index available."""
-        node = fields.exact_value("spec.nodeName") if not fields.empty else None
-        if node is not None:
+        node = _indexed_node(fields)
+        if node:
             return self.by_node.get(node, {}).items()
         if namespace:
             return self.by_namespace.get(namespace, {}).items()
@@ -139,8 +139,8 @@ class ResourceCache:
 
     def add_watcher(self, watcher: Watcher) -> None:
         key = (watcher.owner, watcher.watch_id)
-        node = watcher.fields.exact_value("spec.nodeName") if not watcher.fields.empty else None
-        if node is not None:
+        node = _indexed_node(watcher.fields)
+        if node:
             watcher.node = node
             self.watchers_by_node.setdefault(node, {})[key] = watcher
         elif watcher.namespace:
@@ -174,6 +174,12 @@ class ResourceCache:
             yield from self.watchers_by_node.get(prev_node, {}).values()
         yield from self.watchers_by_ns.get(obj.metadata.namespace, {}).values()
         yield from self.watchers_any.values()
+
+
+def _indexed_node(fields: FieldSelector) -> str:
+    """The node a selector pins spec.nodeName to; "" (unscheduled pods) is not in the index."""
+    node = fields.exact_value("spec.nodeName") if not fields.empty else None
+    return node or ""
 
 
 def deliver(watcher: Watcher, event: CacheEvent, emit: Emit) -> None:
