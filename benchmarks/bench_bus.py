@@ -1,8 +1,8 @@
 """Bus throughput: messages per second from one actor to another, against a raw asyncio.Queue.
 
 Run: python -m benchmarks.bench_bus [--messages N]
-Both measurements run in the same process on the same virtual-time loop, one after the other, and the
-ratio bus/raw is printed (the goal is >= 0.5).
+Both measurements run in the same process on the same virtual-time loop, one after the other, and
+the ratio bus/raw is printed (the goal is >= 0.5).
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import time
 
 from k8s_actors.kernel import (
     Actor,
-    ActorContext,
     ActorSpec,
     Bus,
     Clock,

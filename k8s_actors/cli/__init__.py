@@ -25,7 +25,9 @@ BUNDLED = Path(__file__).resolve().parent.parent.parent / "scenarios"
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="k8s-actors", description="Simulate a Kubernetes cluster.")
+    parser = argparse.ArgumentParser(
+        prog="k8s-actors", description="Simulate a Kubernetes cluster."
+    )
     verbs = parser.add_subparsers(dest="verb", required=True)
     run_verb = verbs.add_parser("run", help="run scenarios and judge their expectations")
     run_verb.add_argument("scenarios", nargs="+", metavar="SCENARIO")
@@ -70,8 +72,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         _summarise(console, result, wall)
         if not result.passed:
             status = EXIT_FAILED
-            for error in result.errors:
-                print(error, file=sys.stderr)
+            for line in result.errors:
+                print(line, file=sys.stderr)
             for outcome in result.outcomes:
                 if not outcome.passed:
                     print(
@@ -91,7 +93,9 @@ def _summarise(console: Console, result: RunResult, wall: float) -> None:
     table.add_column("at", justify="right")
     for outcome in result.outcomes:
         verdict = "[green]pass[/green]" if outcome.passed else "[red]FAIL[/red]"
-        table.add_row(str(outcome.line), outcome.text, verdict, outcome.seen, format_duration(outcome.at))
+        table.add_row(
+            str(outcome.line), outcome.text, verdict, outcome.seen, format_duration(outcome.at)
+        )
     console.print(table)
     console.print(
         f"simulated {format_duration(result.simulated_seconds)} in {wall:.2f}s wall; "

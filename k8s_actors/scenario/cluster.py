@@ -11,6 +11,7 @@ Neighbours: `k8s_actors.components` (what it starts), `runner` (scenario files),
 from __future__ import annotations
 
 import asyncio
+import builtins
 import random
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Literal
@@ -173,7 +174,7 @@ class Cluster:
 
     async def list(
         self, kind: str, namespace: str = "", label_selector: str = "", field_selector: str = ""
-    ) -> list[Any]:
+    ) -> builtins.list[Any]:
         info = REGISTRY.for_name(kind)
         result = await self.request(
             ListRequest(
@@ -240,14 +241,18 @@ class Cluster:
             )
         )
 
-    async def apply(self, manifests: str | Sequence[Any], source: str = "<string>") -> list[Any]:
+    async def apply(
+        self, manifests: str | Sequence[Any], source: str = "<string>"
+    ) -> builtins.list[Any]:
         """Create each object, or replace the existing one's spec and metadata (kubectl apply).
 
         Like `kubectl apply`, an existing object is patched with what the manifest says, so
         fields the manifest leaves out (status, defaults filled by the server) are kept.
         """
-        objects = load_manifests(manifests, source) if isinstance(manifests, str) else manifests
-        applied = []
+        objects: Sequence[Any] = (
+            load_manifests(manifests, source) if isinstance(manifests, str) else manifests
+        )
+        applied: builtins.list[Any] = []
         for obj in objects:
             namespace = obj.metadata.namespace or "default"
             try:
@@ -258,9 +263,7 @@ class Cluster:
             info = REGISTRY.for_object(obj)
             document = to_builtins(obj)
             document.pop("status", None)
-            applied.append(
-                await self.patch(info.resource, namespace, obj.metadata.name, document)
-            )
+            applied.append(await self.patch(info.resource, namespace, obj.metadata.name, document))
         return applied
 
 

@@ -58,7 +58,11 @@ def evaluate(expression: str, document: Any) -> Any:
             value = value.get(arg) if isinstance(value, dict) else None
         elif kind == "index":
             index = int(arg)
-            value = value[index] if isinstance(value, list) and -len(value) <= index < len(value) else None
+            value = (
+                value[index]
+                if isinstance(value, list) and -len(value) <= index < len(value)
+                else None
+            )
         else:
             field, _, wanted = arg.partition("=")
             if not isinstance(value, list):

@@ -99,9 +99,7 @@ def load_scenario(path: str | Path) -> Scenario:
                     steps.append(step)
     if problems.items:
         raise ScenarioError(problems.items)
-    return Scenario(
-        name=name, description=description, seed=seed, path=source, steps=tuple(steps)
-    )
+    return Scenario(name=name, description=description, seed=seed, path=source, steps=tuple(steps))
 
 
 def _scalar(
@@ -140,7 +138,9 @@ def _step(index: int, node: yaml.Node, base: Path, problems: _Problems) -> Step 
     }
     build = builders.get(kind)
     if build is None:
-        problems.add(key_node, where, f'unknown step "{kind}" (expected one of {", ".join(STEP_KINDS)})')
+        problems.add(
+            key_node, where, f'unknown step "{kind}" (expected one of {", ".join(STEP_KINDS)})'
+        )
         return None
     return build(index, line, text, value, base, problems, f"{where}.{kind}")
 
@@ -176,7 +176,11 @@ def _apply(
             )
         return None
     return ApplyStep(
-        index=index, line=line, text=f"apply {len(objects)} object(s)", objects=tuple(objects), source=source
+        index=index,
+        line=line,
+        text=f"apply {len(objects)} object(s)",
+        objects=tuple(objects),
+        source=source,
     )
 
 
@@ -215,7 +219,11 @@ def _resource(node: yaml.Node, problems: _Problems, where: str) -> tuple[str, st
 
 
 def _fields_of(
-    value: yaml.Node, allowed: tuple[str, ...], required: tuple[str, ...], problems: _Problems, where: str
+    value: yaml.Node,
+    allowed: tuple[str, ...],
+    required: tuple[str, ...],
+    problems: _Problems,
+    where: str,
 ) -> dict[str, yaml.Node] | None:
     if not isinstance(value, yaml.MappingNode):
         problems.add(value, where, f"must be a mapping with {', '.join(required)}")
@@ -224,7 +232,9 @@ def _fields_of(
     ok = True
     for key, (key_node, _) in fields.items():
         if key not in allowed:
-            problems.add(key_node, f"{where}.{key}", f"unknown field (expected one of {', '.join(allowed)})")
+            problems.add(
+                key_node, f"{where}.{key}", f"unknown field (expected one of {', '.join(allowed)})"
+            )
             ok = False
     for key in required:
         if key not in fields:
@@ -242,21 +252,32 @@ def _delete(
     resource = _resource(fields["resource"], problems, f"{where}.resource")
     cascade = str(fields["cascade"].value) if "cascade" in fields else "background"
     if cascade not in ("background", "foreground", "orphan"):
-        problems.add(fields["cascade"], f"{where}.cascade", f'must be background, foreground or orphan, got "{cascade}"')
+        problems.add(
+            fields["cascade"],
+            f"{where}.cascade",
+            f'must be background, foreground or orphan, got "{cascade}"',
+        )
         return None
     if resource is None:
         return None
     namespace = str(fields["namespace"].value) if "namespace" in fields else "default"
     return DeleteStep(
-        index=index, line=line, text=f"delete {resource[0]}/{resource[1]}", kind=resource[0],
-        name=resource[1], namespace=namespace, propagation=cascade.capitalize(),
+        index=index,
+        line=line,
+        text=f"delete {resource[0]}/{resource[1]}",
+        kind=resource[0],
+        name=resource[1],
+        namespace=namespace,
+        propagation=cascade.capitalize(),
     )
 
 
 def _expect(
     index: int, line: int, text: str, value: yaml.Node, base: Path, problems: _Problems, where: str
 ) -> Step | None:
-    fields = _fields_of(value, ("resource", "namespace", "for", "within"), ("resource", "for"), problems, where)
+    fields = _fields_of(
+        value, ("resource", "namespace", "for", "within"), ("resource", "for"), problems, where
+    )
     if fields is None:
         return None
     resource = _resource(fields["resource"], problems, f"{where}.resource")
@@ -289,9 +310,16 @@ def _expect(
     if condition == "delete":
         operator = "deleted"
     return ExpectStep(
-        index=index, line=line, text=f"expect {resource[0]}/{resource[1]} {condition}",
-        kind=resource[0], name=resource[1], namespace=namespace, path=match.group("path"),
-        operator=operator, expected=match.group("value"), within=within,
+        index=index,
+        line=line,
+        text=f"expect {resource[0]}/{resource[1]} {condition}",
+        kind=resource[0],
+        name=resource[1],
+        namespace=namespace,
+        path=match.group("path"),
+        operator=operator,
+        expected=match.group("value"),
+        within=within,
     )
 
 
