@@ -48,6 +48,9 @@ APISERVER_ADDRESS = "kube-apiserver"
 INITIAL_NAMESPACES = ("default", "kube-node-lease", "kube-public", "kube-system")
 ETCD_WATCH_ID = 1
 BOOKMARK_INTERVAL = 60.0
+# --etcd-compaction-interval: every 5 minutes the apiserver compacts etcd up to the revision it
+# saw at the previous tick (k8s.io/apiserver/pkg/storage/storagebackend/factory/etcd3.go compactor).
+COMPACTION_INTERVAL = 300.0
 
 
 class ApiServer(Actor):
@@ -96,6 +99,7 @@ class ApiServer(Actor):
         for envelope in held:
             self.receive(envelope)
         self.ctx.tasks.start_soon(self._bookmarks)
+        self.ctx.tasks.start_soon(self._compactor)
 
     async def _ensure_namespaces(self, span: TraceContext) -> None:
         info = REGISTRY.for_name("namespaces")
@@ -206,6 +210,20 @@ class ApiServer(Actor):
                 except TypeError:
                     continue
                 self._emit(watcher, "BOOKMARK", marker, None)
+
+    async def _compactor(self) -> None:
+        previous = 0
+        while True:
+            await self.ctx.clock.sleep(COMPACTION_INTERVAL)
+            span = self.ctx.child_span(None)
+            try:
+                current = await self._server.storage.revision(span)
+                if previous:
+                    await self._server.storage.compact(previous, span)
+                    self.ctx.log.info("etcd_compaction_requested", revision=previous, ctx=span)
+                previous = current
+            except ApiError:
+                continue  # etcd unreachable this time; try again at the next tick
 
     # -- requests --------------------------------------------------------------------------------
 
