@@ -78,6 +78,8 @@ def load_scenario(path: str | Path) -> Scenario:
         if key not in TOP_KEYS:
             problems.add(key_node, key, f"unknown field (expected one of {', '.join(TOP_KEYS)})")
     name = _scalar(fields, "name", problems, root, required=True)
+    if "name" in fields and not name.strip():
+        problems.add(fields["name"][1], "name", "must not be empty")
     description = _scalar(fields, "description", problems, root)
     seed_text = _scalar(fields, "seed", problems, root) or "0"
     seed = 0
@@ -151,6 +153,7 @@ def _apply(
     if isinstance(value, yaml.ScalarNode):
         # Inline manifests: their lines are counted from the line after `apply: |`.
         offset = value.start_mark.line + (1 if value.style in ("|", ">") else 0)
+        indent = _block_indent(value) if value.style in ("|", ">") else 0
         manifest_text = str(value.value)
         source = problems.source
     elif isinstance(value, yaml.MappingNode) and set(_mapping(value)) == {"file"}:
@@ -161,7 +164,7 @@ def _apply(
         except OSError:
             problems.add(file_node, f"{where}.file", f'manifest file "{file_node.value}" not found')
             return None
-        offset, source = 0, str(target)
+        offset, indent, source = 0, 0, str(target)
     else:
         problems.add(value, where, "must be inline YAML (a string) or {file: PATH}")
         return None
@@ -170,7 +173,7 @@ def _apply(
     except ManifestError as error:
         for problem in error.problems:
             problems.items.append(
-                f"{source}:{problem.line + offset}:{problem.column}: "
+                f"{source}:{problem.line + offset}:{problem.column + indent}: "
                 + (f"{problem.field}: " if problem.field else "")
                 + problem.message
             )
@@ -182,6 +185,15 @@ def _apply(
         objects=tuple(objects),
         source=source,
     )
+
+
+def _block_indent(value: yaml.ScalarNode) -> int:
+    """Columns a block scalar's content is indented by in the file (its lines are dedented)."""
+    lines = str(value.start_mark.buffer or "").split("\n")
+    for line in lines[value.start_mark.line + 1 :]:
+        if line.strip():
+            return len(line) - len(line.lstrip(" "))
+    return 0
 
 
 def _sleep(

@@ -66,7 +66,8 @@ def test_boolean_is_not_a_duration() -> None:
 
 
 @pytest.mark.parametrize(
-    ("seconds", "text"), [(90, "1m30s"), (0.5, "500ms"), (3600, "1h0m0s"), (0, "0s"), (12.5, "12.5s")]
+    ("seconds", "text"),
+    [(90, "1m30s"), (0.5, "500ms"), (3600, "1h0m0s"), (0, "0s"), (12.5, "12.5s")],
 )
 def test_format_duration_writes_go_style(seconds: float, text: str) -> None:
     """Rendering follows Go's Duration.String for whole and sub-second values."""

@@ -55,7 +55,12 @@ def test_filter_with_no_match_is_none() -> None:
 
 @pytest.mark.parametrize(
     "path",
-    ["{.status.missing}", "{.status.missing.deeper}", "{.status.conditions[5]}", "{.metadata.name[0]}"],
+    [
+        "{.status.missing}",
+        "{.status.missing.deeper}",
+        "{.status.conditions[5]}",
+        "{.metadata.name[0]}",
+    ],
 )
 def test_missing_steps_read_none(path: str) -> None:
     """Absent fields, out-of-range indices and indexing a non-list all read None."""
