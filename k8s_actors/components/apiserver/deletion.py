@@ -120,7 +120,10 @@ async def _delete_once(
     meta = obj.metadata
     grace = grace_period(obj, options)
     finalizers = gc_finalizers(obj, options)
-    now = server.actor.clock.now()
+    clock = server.actor.clock
+    now = clock.now()
+    deadline = now + grace
+    generation = meta.generation + 1 if meta.generation > 0 else 0
     if meta.deletion_timestamp is not None:
         # Already being deleted: a shorter grace period may bring the end forward.
         current_grace = meta.deletion_grace_period_seconds or 0
@@ -128,16 +131,22 @@ async def _delete_once(
             return await remove(server, call, name, obj, revision)
         if grace >= current_grace and finalizers == meta.finalizers:
             return obj
+        # rest.BeforeDelete (k8s.io/apiserver/pkg/registry/rest/delete.go): the deadline moves
+        # back by the difference of the grace periods, never before now; generation stays.
+        grace = min(grace, current_grace)
+        started = clock.parse_timestamp(meta.deletion_timestamp) - current_grace
+        deadline = max(now, started + grace)
+        generation = meta.generation
     if grace == 0 and not finalizers:
         return await remove(server, call, name, obj, revision)
     marked = replace(
         obj,
         metadata=replace(
             meta,
-            deletion_timestamp=server.actor.clock.timestamp(now + grace),
+            deletion_timestamp=clock.timestamp(deadline),
             deletion_grace_period_seconds=grace,
             finalizers=finalizers,
-            generation=meta.generation + 1 if meta.generation > 0 else 0,
+            generation=generation,
             resource_version="",
         ),
     )

@@ -149,7 +149,7 @@ def parse_selectors(call: Call, label_text: str, field_text: str) -> tuple[Selec
         raise bad_request(f"unable to parse requirement: {error}") from None
     try:
         fields = FieldSelector.parse(field_text) if field_text else FieldSelector.everything()
-        check_supported(call.info.kind, fields)
+        fields = check_supported(call.info.kind, fields)  # resolves aliases (spec.host)
     except FieldSelectorError as error:
         raise bad_request(str(error)) from None
     return labels, fields

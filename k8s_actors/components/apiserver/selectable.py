@@ -40,6 +40,9 @@ def selectable_fields(obj: Any) -> dict[str, str]:
         fields["spec.unschedulable"] = _text(bool(obj.spec.unschedulable))
     elif kind == "Namespace":
         fields["status.phase"] = _text(obj.status.phase) if obj.status is not None else ""
+    elif kind == "Service":
+        fields["spec.clusterIP"] = _text(obj.spec.cluster_ip)
+        fields["spec.type"] = _text(obj.spec.type)
     elif kind == "Secret":
         fields["type"] = _text(obj.type)
     elif kind == "ReplicaSet":
