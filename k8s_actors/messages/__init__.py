@@ -37,6 +37,7 @@ from k8s_actors.messages.etcd import (
     EtcdWatch,
     EtcdWatchEvents,
 )
+from k8s_actors.messages.kubectl import KubectlResult, RunKubectl
 
 __all__ = [
     "ApiRequest",
@@ -62,10 +63,12 @@ __all__ = [
     "EtcdWatch",
     "EtcdWatchEvents",
     "Get",
+    "KubectlResult",
     "ListRequest",
     "Message",
     "Patch",
     "PatchType",
+    "RunKubectl",
     "StopWatch",
     "Update",
     "UserInfo",
