@@ -11,7 +11,7 @@ import asyncio
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, TypedDict, TypeVar
 
 import msgspec
 
@@ -39,6 +39,21 @@ from k8s_actors.store import Store
 T = TypeVar("T")
 APISERVER = "kube-apiserver"
 replace = msgspec.structs.replace
+
+
+class Where(TypedDict):
+    """The path part of a request, to spread into it: `Get(**PODS, name="p")`."""
+
+    resource: str
+    namespace: str
+
+
+class GroupWhere(Where):
+    group: str
+
+
+PODS: Where = {"resource": "pods", "namespace": "default"}
+APPS: GroupWhere = {"resource": "deployments", "group": "apps", "namespace": "default"}
 
 
 class WatchRecorder(Actor):

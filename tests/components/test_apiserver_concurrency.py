@@ -7,23 +7,23 @@ unconditionally; of two writers that read the same version, exactly one wins.
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import msgspec
 
-from k8s_actors.messages import ApiResponse, Create, Get, Patch, Update
+from k8s_actors.messages import Create, Get, Patch, Update
 
-from .conftest import Api, deployment, serve
+from .conftest import APPS, Api, deployment, serve
 
 replace = msgspec.structs.replace
-APPS = {"resource": "deployments", "group": "apps", "namespace": "default"}
 CONFLICT = (
     'Operation cannot be fulfilled on deployments.apps "web": the object has been modified; '
     "please apply your changes to the latest version and try again"
 )
 
 
-def _scaled(obj: object, replicas: int) -> object:
-    return replace(obj, spec=replace(obj.spec, replicas=replicas))  # type: ignore[attr-defined]
+def _scaled(obj: Any, replicas: int) -> Any:
+    return replace(obj, spec=replace(obj.spec, replicas=replicas))
 
 
 def test_update_with_stale_resource_version_conflicts() -> None:
@@ -54,7 +54,7 @@ def test_update_with_empty_resource_version_is_unconditional() -> None:
         first = await api.ok(Create(**APPS, body=deployment("web")))
         await api.ok(Update(**APPS, name="web", body=_scaled(first, 4)))
         blind = _scaled(first, 6)
-        blind = replace(blind, metadata=replace(blind.metadata, resource_version=""))  # type: ignore[attr-defined]
+        blind = replace(blind, metadata=replace(blind.metadata, resource_version=""))
         written = await api.ok(Update(**APPS, name="web", body=blind))
         assert written.spec.replicas == 6
         assert written.metadata.generation == 3
@@ -78,14 +78,14 @@ def test_of_two_racing_writers_one_wins() -> None:
 
     async def body(api: Api) -> None:
         first = await api.ok(Create(**APPS, body=deployment("web")))
-        answers: list[ApiResponse] = await asyncio.gather(
+        answers = await asyncio.gather(
             api.call(Update(**APPS, name="web", body=_scaled(first, 7))),
             api.call(Update(**APPS, name="web", body=_scaled(first, 8)), src="other-client"),
         )
         assert sorted(a.code for a in answers) == [200, 409]
-        winner = next(a for a in answers if a.ok).obj
+        winner: Any = next(a for a in answers if a.ok).obj
         current = await api.ok(Get(**APPS, name="web"))
-        assert current.spec.replicas == winner.spec.replicas  # type: ignore[attr-defined]
+        assert current.spec.replicas == winner.spec.replicas
 
     serve(body)
 

@@ -12,10 +12,9 @@ import msgspec
 
 from k8s_actors.messages import Create, Get, ListRequest, Update
 
-from .conftest import Api, deployment, pod, serve
+from .conftest import APPS, Api, deployment, pod, serve
 
 replace = msgspec.structs.replace
-APPS = {"resource": "deployments", "group": "apps", "namespace": "default"}
 
 
 def test_create_assigns_identity_and_generation_one() -> None:

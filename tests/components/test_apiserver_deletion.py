@@ -11,11 +11,9 @@ from k8s_actors.api.objects.cluster import Namespace
 from k8s_actors.api.objects.machinery import DeleteOptions, Preconditions
 from k8s_actors.messages import Create, Delete, DeleteCollection, Get, ListRequest, Patch, Update
 
-from .conftest import Api, deployment, pod, serve
+from .conftest import APPS, PODS, Api, deployment, pod, serve
 
 replace = msgspec.structs.replace
-APPS = {"resource": "deployments", "group": "apps", "namespace": "default"}
-PODS = {"resource": "pods", "namespace": "default"}
 MERGE = "application/merge-patch+json"
 
 

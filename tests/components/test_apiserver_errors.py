@@ -13,10 +13,9 @@ from k8s_actors.api.objects.cluster import Namespace
 from k8s_actors.api.objects.pod import Pod
 from k8s_actors.messages import Create, Delete, Get, ListRequest, Update, Watch
 
-from .conftest import Api, deployment, pod, serve
+from .conftest import APPS, Api, deployment, pod, serve
 
 replace = msgspec.structs.replace
-APPS = {"resource": "deployments", "group": "apps", "namespace": "default"}
 
 
 def test_create_twice_is_already_exists() -> None:

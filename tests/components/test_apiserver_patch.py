@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from k8s_actors.messages import Create, Get, Patch
 
-from .conftest import Api, deployment, serve
+from .conftest import APPS, Api, deployment, serve
 
-APPS = {"resource": "deployments", "group": "apps", "namespace": "default"}
 MERGE = "application/merge-patch+json"
 JSON = "application/json-patch+json"
 STRATEGIC = "application/strategic-merge-patch+json"
