@@ -1,0 +1,26 @@
+"""The kube-controller-manager component: one actor hosting one module per controller.
+
+`DEFAULT_CONTROLLERS` lists the controllers an instance runs, by their Kubernetes names.
+"""
+
+from k8s_actors.components.controller_manager.base import Controller, ControllerContext
+from k8s_actors.components.controller_manager.events import EventRecorder
+from k8s_actors.components.controller_manager.manager import (
+    CONTROLLER_MANAGER_ADDRESS,
+    ControllerFactory,
+    ControllerManager,
+    LeadershipLost,
+)
+
+DEFAULT_CONTROLLERS: list[tuple[str, ControllerFactory]] = []
+
+__all__ = [
+    "CONTROLLER_MANAGER_ADDRESS",
+    "DEFAULT_CONTROLLERS",
+    "Controller",
+    "ControllerContext",
+    "ControllerFactory",
+    "ControllerManager",
+    "EventRecorder",
+    "LeadershipLost",
+]
