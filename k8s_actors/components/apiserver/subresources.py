@@ -30,6 +30,7 @@ from k8s_actors.components.apiserver.errors import (
     MODIFIED,
     bad_request,
     conflict,
+    invalid,
     method_not_allowed,
 )
 from k8s_actors.components.apiserver.handlers import write_update
@@ -37,6 +38,9 @@ from k8s_actors.components.apiserver.removal import remove
 from k8s_actors.messages import Create, Delete, Update
 
 replace = msgspec.structs.replace
+# BindingREST.assignPod (pkg/registry/core/pod/storage/storage.go) names the subresource in its
+# conflicts: `Operation cannot be fulfilled on pods/binding "p": ...`.
+BINDING = "pods/binding"
 
 
 async def bind(server: Server, call: Call) -> Any:
@@ -52,14 +56,20 @@ async def bind(server: Server, call: Call) -> Any:
 
     def assign(pod: Any) -> Any:
         if binding.metadata.uid and binding.metadata.uid != pod.metadata.uid:
-            raise conflict("pods", "", name, "Precondition failed: UID in precondition")
+            raise conflict(
+                BINDING,
+                "",
+                name,
+                f"Precondition failed: UID in precondition: {binding.metadata.uid}, "
+                f"UID in object meta: {pod.metadata.uid}",
+            )
         if pod.spec.node_name:
             raise conflict(
-                "pods", "", name, f'pod {name} is already assigned to node "{pod.spec.node_name}"'
+                BINDING, "", name, f'pod {name} is already assigned to node "{pod.spec.node_name}"'
             )
         if pod.metadata.deletion_timestamp is not None:
             raise conflict(
-                "pods", "", name, f"pod {name} is being deleted, cannot be assigned to a host"
+                BINDING, "", name, f"pod {name} is being deleted, cannot be assigned to a host"
             )
         annotations = {**pod.metadata.annotations, **binding.metadata.annotations}
         status = pod.status
@@ -147,7 +157,15 @@ async def update_scale(server: Server, call: Call) -> Scale:
     if not isinstance(scale, Scale):
         raise bad_request("a Scale is required")
     if scale.spec.replicas < 0:
-        raise bad_request("spec.replicas: Invalid value: must be greater than or equal to 0")
+        # ValidateScale (pkg/apis/autoscaling/validation): a 422 on the Scale kind.
+        detail = "must be greater than or equal to 0"
+        raise invalid(
+            "Scale",
+            "autoscaling",
+            request.name,
+            [("FieldValueInvalid", detail, "spec.replicas")],
+            [f"spec.replicas: Invalid value: {scale.spec.replicas}: {detail}"],
+        )
 
     def rescale(old: Any) -> Any:
         return replace(old, spec=replace(old.spec, replicas=scale.spec.replicas))
