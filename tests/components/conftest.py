@@ -33,7 +33,7 @@ from k8s_actors.kernel import (
     TraceContext,
     run,
 )
-from k8s_actors.messages import ApiRequest, ApiResponse, Watch, WatchEvent
+from k8s_actors.messages import ApiRequest, ApiResponse, EtcdWatchEvents, Watch, WatchEvent
 from k8s_actors.store import Store
 
 T = TypeVar("T")
@@ -57,15 +57,19 @@ APPS: GroupWhere = {"resource": "deployments", "group": "apps", "namespace": "de
 
 
 class WatchRecorder(Actor):
-    """A client that keeps every watch event it receives, with the envelope that carried it."""
+    """A client that keeps every watch event it receives (API or etcd), with its envelope."""
 
     def __init__(self, name: str) -> None:
         super().__init__(name)
         self.envelopes: list[Envelope] = []
 
     def receive(self, envelope: Envelope) -> None:
-        if isinstance(envelope.payload, WatchEvent):
+        if isinstance(envelope.payload, WatchEvent | EtcdWatchEvents):
             self.envelopes.append(envelope)
+
+    @property
+    def etcd_batches(self) -> list[EtcdWatchEvents]:
+        return [e.payload for e in self.envelopes if isinstance(e.payload, EtcdWatchEvents)]
 
     @property
     def events(self) -> list[WatchEvent]:
@@ -129,8 +133,14 @@ class Api:
         return self.clock.timestamp()
 
 
-def serve(body: Callable[[Api], Awaitable[T]], *, seed: int = 0, store: Store | None = None) -> T:
-    """Run `body` against a fresh etcd + kube-apiserver on a virtual-time loop."""
+def serve(
+    body: Callable[[Api], Awaitable[T]],
+    *,
+    seed: int = 0,
+    store: Store | None = None,
+    apiserver: bool = True,
+) -> T:
+    """Run `body` against a fresh etcd (+ kube-apiserver unless told not) on a virtual loop."""
 
     async def main() -> T:
         clock = Clock()
@@ -141,7 +151,8 @@ def serve(body: Callable[[Api], Awaitable[T]], *, seed: int = 0, store: Store | 
         failure: BaseException | None = None
         async with Supervisor(bus, clock, IdSource(rng), rng) as supervisor:
             await supervisor.start(ActorSpec("etcd-0", lambda: Etcd(store=disk)))
-            await supervisor.start(ActorSpec(APISERVER, ApiServer))
+            if apiserver:
+                await supervisor.start(ActorSpec(APISERVER, ApiServer))
             try:
                 result = await body(Api(bus, clock, supervisor, disk))
             except Exception as error:  # re-raised outside the task group: a plain traceback
