@@ -214,3 +214,16 @@ def test_update_of_missing_object_is_not_found() -> None:
         assert status.message == 'pods "p" not found'
 
     serve(body)
+
+
+def test_list_from_a_future_version_times_out() -> None:
+    """A list at a resourceVersion the server has not reached: 504 Timeout, `Too large ...`."""
+
+    async def body(api: Api) -> None:
+        listed = await api.ok(ListRequest(resource="pods"))
+        current = listed.metadata.resource_version
+        status = await api.fail(ListRequest(resource="pods", resource_version="999"), 504)
+        assert status.reason == "Timeout"
+        assert status.message == (f"Timeout: Too large resource version: 999, current: {current}")
+
+    serve(body)

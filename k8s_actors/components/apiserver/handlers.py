@@ -26,8 +26,8 @@ from k8s_actors.components.apiserver.errors import (
     already_exists,
     bad_request,
     conflict,
-    gone,
     invalid,
+    timeout,
     unsupported_media_type,
 )
 from k8s_actors.components.apiserver.patch import PatchError, apply_patch
@@ -121,7 +121,8 @@ async def list_objects(server: Server, call: Call) -> Any:
     if request.resource_version not in ("", "0"):
         wanted = int(request.resource_version)
         if wanted > revision:
-            raise gone("Too large resource version")
+            # storage.NewTooLargeResourceVersionError: a 504 the client retries.
+            raise timeout(f"Timeout: Too large resource version: {wanted}, current: {revision}")
     elif request.resource_version == "":
         # A consistent read: wait until the cache has seen etcd's current revision.
         revision = await server.storage.revision(call.span)
