@@ -70,7 +70,7 @@ def _decode_line(label: str, number: int, raw: bytes) -> Line:
 
 
 def resolve_kind(name: str) -> str:
-    """The Kind a kubectl-style resource name means (`po`, `pods`, `Pod`); unknown names as given."""
+    """The Kind a kubectl-style name means (`po`, `pods`, `Pod`); unknown names as given."""
     try:
         return REGISTRY.for_name(name).kind
     except UnknownKindError:

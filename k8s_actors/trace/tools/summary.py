@@ -93,7 +93,8 @@ def _steps_table(lines: Sequence[Line]) -> Table:
     table.add_column("line", justify="right")
     table.add_column("step")
     for record in steps(lines):
-        table.add_row(format_time(record["t"]).strip(), str(record.get("line", "")), record.get("text", ""))
+        time = format_time(record["t"]).strip()
+        table.add_row(time, str(record.get("line", "")), str(record.get("text", "")))
     return table
 
 
