@@ -31,6 +31,7 @@ class SpanExtent(msgspec.Struct, kw_only=True):
     name: str
     start: int
     end: int
+    named_by_object: bool = False
 
 
 def _micros(line: Line) -> int:
@@ -54,18 +55,24 @@ def span_extents(lines: Sequence[Line]) -> dict[str, SpanExtent]:
                 name=_span_name(line),
                 start=_micros(line),
                 end=_micros(line),
+                named_by_object=object_label(line.record) != "-",
             )
         else:
             extent.end = max(extent.end, _micros(line))
             if extent.actor == _BUS and line.record["actor"] != _BUS:
                 extent.actor = line.record["actor"]
+            if not extent.named_by_object and object_label(line.record) != "-":
+                # A span is best named after the object it works on, once a record names it.
+                extent.name, extent.named_by_object = _span_name(line), True
     return spans
 
 
 def _span_name(line: Line) -> str:
     label = object_label(line.record)
     verb = line.record.get("verb")
-    words = [line.record["event"], str(verb or ""), "" if label == "-" else label]
+    if label == "-":
+        return " ".join(word for word in (line.record["event"], str(verb or "")) if word)
+    words = [str(verb or line.record["event"]), label]
     return " ".join(word for word in words if word)
 
 
