@@ -11,8 +11,11 @@ from k8s_actors.components.controller_manager.manager import (
     ControllerManager,
     LeadershipLost,
 )
+from k8s_actors.components.controller_manager.replicaset import ReplicaSetController
 
-DEFAULT_CONTROLLERS: list[tuple[str, ControllerFactory]] = []
+DEFAULT_CONTROLLERS: list[tuple[str, ControllerFactory]] = [
+    ("replicaset-controller", ReplicaSetController),
+]
 
 __all__ = [
     "CONTROLLER_MANAGER_ADDRESS",

@@ -454,7 +454,9 @@ class ControllerRefManager:
             STRATEGIC_MERGE_PATCH,
             span=self.span,
         )
-        self._log("controller_ref_adopted", obj)
+        if self.log is not None:
+            owner = self.owner.metadata.name
+            self.log.info("controller_ref_adopted", ctx=self.span, obj=obj, owner=owner)
 
     async def release(self, obj: Any) -> None:
         """Remove the owner's reference; a dependent gone (404) or replaced (422) is fine."""
@@ -470,11 +472,9 @@ class ControllerRefManager:
             )
         except (NotFound, Invalid):
             return
-        self._log("controller_ref_released", obj)
-
-    def _log(self, event: str, obj: Any) -> None:
         if self.log is not None:
-            self.log.info(event, ctx=self.span, obj=obj, owner=self.owner.metadata.name)
+            owner = self.owner.metadata.name
+            self.log.info("controller_ref_released", ctx=self.span, obj=obj, owner=owner)
 
 
 def recheck_deletion_timestamp(
