@@ -1,11 +1,14 @@
 """`Cluster`: the Python API that starts a simulated cluster and drives it.
 
 Role: the one object tests, users and the scenario runner hold. It owns a run's clock, bus, seeded
-generator, identifiers, tracer and supervisor, starts the components (etcd and kube-apiserver now;
-controllers, scheduler and nodes join as they exist), and offers the user's verbs: apply manifests,
-create / get / list / patch / delete objects, advance simulated time, wait for a condition.
-Requests travel on the bus from the address `user`, like any client's.
-Neighbours: `k8s_actors.components` (what it starts), `runner` (scenario files), `k8s_actors.trace`.
+generator, identifiers, tracer and supervisor, starts the components a `ClusterSpec` asks for
+(etcd and kube-apiserver; `controller_managers` instances of kube-controller-manager and the
+kubectl actor when those components are installed; the scheduler and nodes join as they exist),
+and offers the user's verbs: apply manifests, create / get / list / patch / delete objects, run
+kubectl, advance simulated time, wait for a condition. Requests travel on the bus from the address
+`user`, like any client's; the kubectl actor belongs to the `user` address group too.
+Neighbours: `spec` (what to start), `components` (which components exist), `runner` (scenario
+files), `k8s_actors.trace`.
 """
 
 from __future__ import annotations
@@ -49,11 +52,17 @@ from k8s_actors.messages import (
     Update,
     UserInfo,
 )
+from k8s_actors.messages.kubectl import KubectlResult, RunKubectl
+from k8s_actors.scenario.components import KUBECTL_ADDRESS, controller_manager, kubectl_actor
+from k8s_actors.scenario.spec import ClusterSpec
 from k8s_actors.store import Store
 from k8s_actors.trace import Tracer
 
 USER_ADDRESS = "user"
 CONTROL_PLANE = "control-plane"
+CONTROLLER_MANAGER = "kube-controller-manager"
+# kubectl's own requests time out sooner; this only bounds a kubectl that never answers.
+KUBECTL_TIMEOUT = 3600.0
 Detail = Literal["events", "messages"]
 
 
@@ -67,8 +76,10 @@ class Cluster:
         trace: Any = None,
         detail: Detail = "events",
         user: str = "kubernetes-admin",
+        spec: ClusterSpec | None = None,
     ) -> None:
         self.seed = seed
+        self.spec = spec or ClusterSpec()
         self.clock = Clock()
         self.rng = random.Random(seed)
         self.ids = IdSource(self.rng)
@@ -98,7 +109,29 @@ class Cluster:
             ActorSpec(APISERVER_ADDRESS, ApiServer, groups=(CONTROL_PLANE,))
         )
         await self._wait_until_serving()
+        await self._start_controller_managers()
+        await self._start_kubectl()
         return self
+
+    async def _start_controller_managers(self) -> None:
+        found = controller_manager()
+        if found is None:
+            return
+        factory, controllers = found
+        for number in range(1, self.spec.controller_managers + 1):
+            name = CONTROLLER_MANAGER if number == 1 else f"{CONTROLLER_MANAGER}-{number}"
+            await self.supervisor.start(
+                ActorSpec(
+                    name,
+                    _controller_manager_factory(factory, name, controllers, self.spec.config),
+                    groups=(CONTROL_PLANE,),
+                )
+            )
+
+    async def _start_kubectl(self) -> None:
+        factory = kubectl_actor()
+        if factory is not None:
+            await self.supervisor.start(ActorSpec(KUBECTL_ADDRESS, factory, groups=(USER_ADDRESS,)))
 
     async def __aexit__(self, *exc: object) -> None:
         await self.supervisor.__aexit__(*exc)
@@ -152,6 +185,21 @@ class Cluster:
         if not response.ok:
             raise error_from_status(response.status)  # type: ignore[arg-type]
         return response.obj
+
+    @property
+    def has_kubectl(self) -> bool:
+        return self.supervisor.actor(KUBECTL_ADDRESS) is not None
+
+    async def kubectl(self, command: str, namespace: str = "default") -> KubectlResult:
+        """Run one kubectl command line, as typed in a terminal; what the terminal would show."""
+        span = TraceContext(trace_id=self.ids.trace_id(), span_id=self.ids.span_id())
+        request = RunKubectl(command=command, namespace=namespace)
+        reply = await self.bus.request(
+            USER_ADDRESS, KUBECTL_ADDRESS, request, span, timeout=KUBECTL_TIMEOUT
+        )
+        result = reply.payload
+        assert isinstance(result, KubectlResult)
+        return result
 
     async def create(self, obj: Any, namespace: str | None = None) -> Any:
         info = REGISTRY.for_object(obj)
@@ -265,6 +313,12 @@ class Cluster:
             document.pop("status", None)
             applied.append(await self.patch(info.resource, namespace, obj.metadata.name, document))
         return applied
+
+
+def _controller_manager_factory(
+    factory: Callable[..., Any], name: str, controllers: list[Any], config: dict[str, Any]
+) -> Callable[[], Any]:
+    return lambda: factory(name, controllers=controllers, settings=dict(config))
 
 
 def _namespace(info: ResourceInfo, namespace: str) -> str:

@@ -1,22 +1,30 @@
-"""What a scenario file says, once loaded and checked: its name, seed and steps.
+"""What a scenario file says, once loaded and checked: its name, seed, cluster and steps.
 
 Role: the typed form of a scenario (frozen Structs) that the runner executes; the loader builds it
-and reports every problem with its file, line and column first. Neighbours: `loader`, `runner`.
+and reports every problem with its file, line and column first. Neighbours: `loader`, `runner`,
+`spec` (the cluster section), `selection` (what expectations look at and test).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import msgspec
 
+from k8s_actors.scenario.selection import Condition, Selection
+from k8s_actors.scenario.spec import ClusterSpec
+
+ExpectMode = Literal["for", "always", "never"]
+
 
 class Step(msgspec.Struct, frozen=True, kw_only=True):
-    """One line of the script: where it was written and what it does."""
+    """One line of the script: where it was written, what it does, and when (`at`, if set)."""
 
     index: int
     line: int
     text: str
+    where: str = ""
+    at: float | None = None
 
 
 class ApplyStep(Step, frozen=True, kw_only=True):
@@ -35,14 +43,34 @@ class DeleteStep(Step, frozen=True, kw_only=True):
     propagation: str
 
 
+class KubectlStep(Step, frozen=True, kw_only=True):
+    """A kubectl command line; exit 0 passes, unless `expect_failure` (then non-zero passes)."""
+
+    command: str
+    namespace: str = "default"
+    expect_failure: bool = False
+
+
 class ExpectStep(Step, frozen=True, kw_only=True):
+    """`for` holds once within `window`; `always` / `never` hold / fail at every change."""
+
+    selection: Selection
+    mode: ExpectMode
+    condition: Condition
+    window: float
+
+
+class FaultStep(Step, frozen=True, kw_only=True):
+    """One fault; `kind` is its key in the file (partition, crash, ...), `args` its fields."""
+
     kind: str
-    name: str
-    namespace: str
-    path: str
-    operator: str
-    expected: str
-    within: float
+    args: dict[str, Any]
+    duration: float | None = None
+
+
+class RepeatStep(Step, frozen=True, kw_only=True):
+    times: int
+    steps: tuple[Step, ...]
 
 
 class Scenario(msgspec.Struct, frozen=True, kw_only=True):
@@ -51,3 +79,16 @@ class Scenario(msgspec.Struct, frozen=True, kw_only=True):
     seed: int
     path: str
     steps: tuple[Step, ...]
+    cluster: ClusterSpec = msgspec.field(default_factory=ClusterSpec)
+
+    def expectations(self) -> list[ExpectStep]:
+        """Every expect step, those inside repeats included, in file order."""
+        found: list[ExpectStep] = []
+        pending = list(self.steps)
+        while pending:
+            step = pending.pop(0)
+            if isinstance(step, ExpectStep):
+                found.append(step)
+            elif isinstance(step, RepeatStep):
+                pending[:0] = step.steps
+        return found

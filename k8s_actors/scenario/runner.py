@@ -1,38 +1,45 @@
-"""Running a scenario: start a cluster, play its steps in simulated time, judge expectations.
+"""Running a scenario: start its cluster, play its steps in simulated time, judge expectations.
 
-Role: the engine behind `k8s-actors run`. Each step is traced (`step_started`, then its outcome),
-expectations are polled every simulated second until they hold or their window closes, and the
-result says which held, which failed (with what was expected, what was seen, and when), how long
-the run took in simulated and wall time, and how much happened. Neighbours: `loader` (input),
-`cluster` (the simulated cluster), `k8s_actors.cli` (prints the result).
+Role: the engine behind `k8s-actors run`. Steps without `at` run in sequence; each step with `at`
+runs in its own task at that simulated time from the start, concurrently with the sequence. Every
+step is traced (`step_started`, then its outcome). A step that fails (the API refuses it, kubectl
+exits non-zero, a fault cannot be injected) is an error naming its file and line; later steps
+still run. `until` stops the run at that simulated time; expectations not yet decided then fail
+as "not reached". Neighbours: `loader` (input), `cluster`, `expectations`, `faults`,
+`k8s_actors.cli` (prints the result).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
+import anyio
 import msgspec
+from anyio.abc import TaskGroup
 
 from k8s_actors.api.objects.machinery import DeleteOptions
 from k8s_actors.client.errors import ApiError
-from k8s_actors.kernel import run
-from k8s_actors.scenario.cluster import Cluster, Detail, object_to_builtins
-from k8s_actors.scenario.jsonpath import evaluate, render
-from k8s_actors.scenario.model import ApplyStep, DeleteStep, ExpectStep, Scenario, SleepStep
+from k8s_actors.kernel import KernelError, run
+from k8s_actors.scenario.cluster import Cluster, Detail
+from k8s_actors.scenario.expectations import Outcome, check, not_reached
+from k8s_actors.scenario.faults import StepFailed, inject
+from k8s_actors.scenario.model import (
+    ApplyStep,
+    DeleteStep,
+    ExpectStep,
+    FaultStep,
+    KubectlStep,
+    RepeatStep,
+    Scenario,
+    SleepStep,
+    Step,
+)
 
-POLL_SECONDS = 1.0
+__all__ = ["Outcome", "Progress", "RunResult", "run_scenario"]
 
-
-class Outcome(msgspec.Struct, frozen=True, kw_only=True):
-    """How one expectation ended."""
-
-    step: int
-    line: int
-    text: str
-    passed: bool
-    seen: str
-    at: float
+Progress = Callable[[float], None]
 
 
 class RunResult(msgspec.Struct, frozen=True, kw_only=True):
@@ -44,6 +51,8 @@ class RunResult(msgspec.Struct, frozen=True, kw_only=True):
     simulated_seconds: float
     records: int
     messages: int
+    objects: dict[str, int] = msgspec.field(default_factory=dict)
+    stopped_at: float | None = None
 
     @property
     def passed(self) -> bool:
@@ -56,6 +65,8 @@ def run_scenario(
     seed: int | None = None,
     trace_path: str | Path | None = None,
     detail: Detail = "events",
+    until: float | None = None,
+    progress: Progress | None = None,
 ) -> RunResult:
     """Play `scenario` on a fresh virtual-time cluster, writing the trace to `trace_path`."""
     chosen_seed = scenario.seed if seed is None else seed
@@ -64,77 +75,161 @@ def run_scenario(
     with path.open("wb") as sink:
 
         async def main() -> RunResult:
-            async with Cluster(seed=chosen_seed, trace=sink, detail=detail) as cluster:
-                outcomes, errors = await _play(cluster, scenario)
-                return RunResult(
-                    scenario=scenario.name,
-                    seed=chosen_seed,
-                    trace_path=str(path),
-                    outcomes=tuple(outcomes),
-                    errors=tuple(errors),
-                    simulated_seconds=cluster.now,
-                    records=cluster.tracer.records,
-                    messages=cluster.bus.sent,
-                )
+            cluster = Cluster(seed=chosen_seed, trace=sink, detail=detail, spec=scenario.cluster)
+            async with cluster:
+                play = Play(cluster, scenario)
+                finished = await play.run(until, progress)
+                objects = count_objects(cluster)
+            # Counted once the cluster has stopped, so the records of its shutdown are included.
+            return RunResult(
+                scenario=scenario.name,
+                seed=chosen_seed,
+                trace_path=str(path),
+                outcomes=tuple(play.all_outcomes()),
+                errors=tuple(play.errors),
+                simulated_seconds=cluster.now,
+                records=cluster.tracer.records,
+                messages=cluster.bus.sent,
+                objects=objects,
+                stopped_at=None if finished else cluster.now,
+            )
 
         return run(main)
 
 
-async def _play(cluster: Cluster, scenario: Scenario) -> tuple[list[Outcome], list[str]]:
-    log = cluster.log
-    log.info("scenario_started", scenario=scenario.name, seed=cluster.seed)
-    outcomes: list[Outcome] = []
-    errors: list[str] = []
-    for step in scenario.steps:
-        log.info("step_started", step=step.index, line=step.line, text=step.text)
+def count_objects(cluster: Cluster) -> dict[str, int]:
+    """Objects per kind in etcd now, by kind name."""
+    counts: dict[str, int] = {}
+    for kv in cluster.etcd_store.range("/registry/", prefix=True).kvs:
+        kind = str(getattr(kv.value, "kind", "") or "?")
+        counts[kind] = counts.get(kind, 0) + 1
+    return dict(sorted(counts.items()))
+
+
+class Play:
+    """One playing of a scenario's steps on a cluster, and what came of them."""
+
+    def __init__(self, cluster: Cluster, scenario: Scenario) -> None:
+        self.cluster = cluster
+        self.scenario = scenario
+        self.log = cluster.log
+        self.outcomes: list[Outcome] = []
+        self.errors: list[str] = []
+        self._background: TaskGroup | None = None
+
+    async def run(self, until: float | None, progress: Progress | None) -> bool:
+        """Play every step; False when `until` stopped the run first."""
+        self.log.info("scenario_started", scenario=self.scenario.name, seed=self.cluster.seed)
+        finished = False
+        async with anyio.create_task_group() as background:
+            self._background = background
+            if until is not None:
+                background.start_soon(self._stop_at, until, background)
+            if progress is not None:
+                background.start_soon(self._report_progress, progress)
+            await self._play_all()
+            finished = True
+            background.cancel_scope.cancel()
+        if not finished:
+            self.log.warning("scenario_stopped", at=self.cluster.now)
+        passed = finished and not self.errors and all(o.passed for o in self.all_outcomes())
+        self.log.info("scenario_finished", scenario=self.scenario.name, passed=passed)
+        return finished
+
+    def all_outcomes(self) -> list[Outcome]:
+        """The outcomes, plus "not reached" for each expectation the run never decided."""
+        decided = {(outcome.where, outcome.line) for outcome in self.outcomes}
+        missing = [
+            not_reached(step, self.cluster.now)
+            for step in self.scenario.expectations()
+            if (step.where, step.line) not in decided
+        ]
+        return sorted([*self.outcomes, *missing], key=lambda outcome: (outcome.line, outcome.at))
+
+    async def _play_all(self) -> None:
+        timed = [step for step in self.scenario.steps if step.at is not None]
+        sequence = [step for step in self.scenario.steps if step.at is None]
+        async with anyio.create_task_group() as tasks:
+            for step in timed:
+                tasks.start_soon(self._at, step)
+            for step in sequence:
+                await self._step(step)
+
+    async def _at(self, step: Step) -> None:
+        assert step.at is not None
+        await self.cluster.clock.sleep_until(step.at)
+        await self._step(step)
+
+    async def _stop_at(self, until: float, group: TaskGroup) -> None:
+        await self.cluster.clock.sleep_until(until)
+        group.cancel_scope.cancel()
+
+    async def _report_progress(self, progress: Progress) -> None:
+        while True:
+            progress(self.cluster.now)
+            await self.cluster.clock.sleep(1.0)
+
+    def _spawn(self, work: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        assert self._background is not None
+        self._background.start_soon(work)
+
+    async def _step(self, step: Step) -> None:
+        self.log.info("step_started", step=step.index, line=step.line, text=step.text)
         try:
-            match step:
-                case ApplyStep():
-                    await cluster.apply(list(step.objects))
-                case SleepStep():
-                    await cluster.advance(step.seconds)
-                case DeleteStep():
-                    options = DeleteOptions(propagation_policy=step.propagation)
-                    await cluster.delete(step.kind, step.namespace, step.name, options)
-                case ExpectStep():
-                    outcome = await _expect(cluster, step)
-                    outcomes.append(outcome)
-                    if outcome.passed:
-                        log.info("expectation_passed", step=step.index, seen=outcome.seen)
-                    else:
-                        log.warning("expectation_failed", step=step.index, seen=outcome.seen)
+            await self._perform(step)
         except ApiError as error:
-            message = f"{scenario.path}:{step.line}: step {step.index} ({step.text}): {error}"
-            errors.append(message)
-            log.warning("step_failed", step=step.index, error=str(error), reason=error.reason)
-    passed = not errors and all(outcome.passed for outcome in outcomes)
-    log.info("scenario_finished", scenario=scenario.name, passed=passed)
-    return outcomes, errors
+            self._fail(step, str(error), reason=error.reason)
+        except (StepFailed, KernelError) as error:
+            self._fail(step, str(error), reason="StepFailed")
 
+    def _fail(self, step: Step, message: str, reason: str) -> None:
+        self.errors.append(
+            f"{self.scenario.path}:{step.line}: step {step.index} ({step.text}): {message}"
+        )
+        self.log.warning("step_failed", step=step.index, error=message, reason=reason)
 
-async def _expect(cluster: Cluster, step: ExpectStep) -> Outcome:
-    seen = ""
+    async def _perform(self, step: Step) -> None:
+        cluster = self.cluster
+        match step:
+            case ApplyStep():
+                await cluster.apply(list(step.objects))
+            case SleepStep():
+                await cluster.advance(step.seconds)
+            case DeleteStep():
+                options = DeleteOptions(propagation_policy=step.propagation)
+                await cluster.delete(step.kind, step.namespace, step.name, options)
+            case KubectlStep():
+                await self._kubectl(step)
+            case ExpectStep():
+                await self._expect(step)
+            case FaultStep():
+                await inject(cluster, step, self._spawn)
+            case RepeatStep():
+                for _ in range(step.times):
+                    for inner in step.steps:
+                        await self._step(inner)
 
-    async def holds() -> bool:
-        nonlocal seen
-        try:
-            obj = await cluster.get(step.kind, step.namespace, step.name)
-        except ApiError as error:
-            seen = f"error: {error}"
-            # kubectl wait --for=delete holds once the object is gone.
-            return step.operator == "deleted" and error.code == 404
-        if step.operator == "deleted":
-            seen = "exists"
-            return False
-        seen = render(evaluate(step.path, object_to_builtins(obj)))
-        equal = seen == step.expected
-        return equal if step.operator == "=" else not equal
+    async def _kubectl(self, step: KubectlStep) -> None:
+        if not self.cluster.has_kubectl:
+            raise StepFailed("kubectl is not available yet: needs the kubectl component")
+        result = await self.cluster.kubectl(step.command, step.namespace)
+        self.log.info(
+            "kubectl_finished",
+            step=step.index,
+            exit_code=result.exit_code,
+            stdout=result.stdout,
+            stderr=result.stderr,
+        )
+        if step.expect_failure and result.exit_code == 0:
+            raise StepFailed("expected kubectl to fail, but it exited 0")
+        if not step.expect_failure and result.exit_code != 0:
+            detail = result.stderr.strip().splitlines()[:1] or [""]
+            raise StepFailed(f"kubectl exited {result.exit_code}: {detail[0]}".rstrip(": "))
 
-    passed = await cluster.wait_for(holds, timeout=step.within, poll=POLL_SECONDS)
-    return Outcome(
-        step=step.index, line=step.line, text=step.text, passed=passed, seen=seen, at=cluster.now
-    )
-
-
-def describe_failure(outcome: Outcome, expected: Any = None) -> str:
-    return f"line {outcome.line}: {outcome.text}: saw {outcome.seen!r} at t={outcome.at:g}s"
+    async def _expect(self, step: ExpectStep) -> None:
+        outcome = await check(self.cluster, step)
+        self.outcomes.append(outcome)
+        if outcome.passed:
+            self.log.info("expectation_passed", step=step.index, seen=outcome.seen)
+        else:
+            self.log.warning("expectation_failed", step=step.index, seen=outcome.seen)

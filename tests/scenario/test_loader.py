@@ -51,13 +51,19 @@ def test_expect_step_carries_resource_path_and_value() -> None:
     """An expect step resolves the kind to its resource and splits jsonpath and value."""
     step = load_scenario(BUNDLED).steps[2]
     assert isinstance(step, ExpectStep)
-    assert (step.kind, step.name, step.namespace) == ("deployments", "web", "shop")
-    assert (step.path, step.operator, step.expected, step.within) == (
+    selection, condition = step.selection, step.condition
+    assert (selection.resource, selection.name, selection.namespace) == (
+        "deployments",
+        "web",
+        "shop",
+    )
+    assert (condition.form, condition.path, condition.operator, condition.expected) == (
+        "jsonpath",
         "{.metadata.generation}",
         "=",
         "1",
-        0.0,
     )
+    assert (step.mode, step.window) == ("for", 0.0)
 
 
 def test_sleep_delete_and_expect_delete_steps() -> None:
@@ -72,7 +78,7 @@ def test_sleep_delete_and_expect_delete_steps() -> None:
         "Background",
     )
     assert isinstance(gone, ExpectStep)
-    assert (gone.operator, gone.within) == ("deleted", 5.0)
+    assert (gone.condition.form, gone.window) == ("delete", 5.0)
 
 
 BROKEN = DATA / "broken.yaml"
@@ -82,19 +88,27 @@ BROKEN = DATA / "broken.yaml"
     ("where", "message"),
     [
         ("1:7", "name: must not be empty"),
-        ("2:1", "colour: unknown field (expected one of name, description, seed, steps)"),
+        ("2:1", "colour: unknown field (expected one of name, description, seed, cluster, steps)"),
         ("3:7", 'seed: must be an integer, got "many"'),
         ("5:19", 'steps[0].apply.file: manifest file "manifests/absent.yaml" not found'),
         ("10:9", 'metadata.name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain'),
         ("11:12", 'steps[2].sleep: missing unit in duration "10"'),
         ("12:12", 'steps[3].sleep: unknown unit "x" in duration "10x"'),
-        ("13:5", 'steps[4]: unknown step "wait" (expected one of apply, sleep, delete, expect)'),
+        (
+            "13:5",
+            'steps[4]: unknown step "wait" '
+            "(expected one of apply, sleep, delete, kubectl, expect, fault, repeat)",
+        ),
         (
             "14:53",
             'steps[5].delete.cascade: must be background, foreground or orphan, got "sideways"',
         ),
         ("16:17", 'steps[6].expect.resource: the server doesn\'t have a resource type "gizmo"'),
-        ("20:12", 'steps[7].expect.for: must be "delete" or "jsonpath={.path}=value", got "ready"'),
+        (
+            "20:12",
+            "steps[7].expect.for: must be condition=NAME[=VALUE], jsonpath={.path}=VALUE, "
+            'delete or "count OP N", got "ready"',
+        ),
     ],
 )
 def test_each_rule_reports_file_line_column_field_and_message(where: str, message: str) -> None:
@@ -155,7 +169,7 @@ def test_bad_within_and_unknown_expect_field_are_reported(tmp_path: Path) -> Non
     assert problems[0].startswith(f"{path}:3:52: steps[0].expect.within: invalid duration")
     assert problems[1] == (
         f"{path}:4:44: steps[1].expect.timeout: unknown field "
-        "(expected one of resource, namespace, for, within)"
+        "(expected one of resource, namespace, for, within, always, never, during)"
     )
 
 
