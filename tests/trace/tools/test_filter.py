@@ -10,7 +10,14 @@ from k8s_actors.trace.tools import Criteria, Line, filter_lines, parse_time, ren
 
 @pytest.mark.parametrize(
     ("text", "seconds"),
-    [("90", 90.0), ("1.5", 1.5), ("2m", 120.0), ("1h30m", 5400.0), ("250ms", 0.25), ("1m0.5s", 60.5)],
+    [
+        ("90", 90.0),
+        ("1.5", 1.5),
+        ("2m", 120.0),
+        ("1h30m", 5400.0),
+        ("250ms", 0.25),
+        ("1m0.5s", 60.5),
+    ],
 )
 def test_times_are_seconds_or_go_durations(text: str, seconds: float) -> None:
     assert parse_time(text) == pytest.approx(seconds)
@@ -30,7 +37,10 @@ def test_records_pass_through_byte_for_byte(handmade: list[Line]) -> None:
 def test_criteria_combine_and_window_is_inclusive(handmade: list[Line]) -> None:
     chosen = filter_lines(handmade, Criteria(actor="default-scheduler", since=3.0, until=3.0))
     assert [line.number for line in chosen] == [8]
-    assert [line.number for line in filter_lines(handmade, Criteria(event="step_started"))] == [2, 12]
+    assert [line.number for line in filter_lines(handmade, Criteria(event="step_started"))] == [
+        2,
+        12,
+    ]
     assert filter_lines(handmade, Criteria(namespace="elsewhere")) == []
 
 

@@ -26,7 +26,7 @@ def test_summary_lists_steps_expectations_and_verdict(handmade: list[Line]) -> N
 
 def test_a_run_without_its_finish_record_is_unfinished(handmade: list[Line]) -> None:
     assert verdict(handmade[:-1]) == "unfinished"
-    failed = handmade[:-1] + [handmade[-1].__class__(99, b"", {**handmade[-1].record, "passed": False})]
+    failed = [*handmade[:-1], Line(99, b"", {**handmade[-1].record, "passed": False})]
     assert verdict(failed) == "FAILED"
 
 
