@@ -1,8 +1,10 @@
 """The `k8s-actors` command: argument parsing and exit codes only.
 
-Exit codes: 0 when every expectation holds, 1 when one fails, 2 for invalid input (a problem in a
-scenario or on the command line, reported one line each, nothing run).
-Verbs: `run SCENARIO...`, `validate SCENARIO...`, `scenarios` (the bundled ones).
+Exit codes: 0 when every expectation holds, 1 when a step or an expectation fails, 2 for invalid
+input (a problem in a scenario or on the command line, reported one line each, nothing run).
+Verbs: `run SCENARIO...`, `validate SCENARIO...`, `scenarios` (the bundled ones) and `trace ...`
+(the trace tools, in `trace_verbs`). Neighbours: `summary` (the report), `progress` (the bar),
+`k8s_actors.scenario` (the work).
 """
 
 from __future__ import annotations
@@ -14,11 +16,16 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from rich.console import Console
-from rich.table import Table
 
-from k8s_actors.scenario.durations import format_duration
+from k8s_actors.cli import trace_verbs
+from k8s_actors.cli.progress import expected_length, progress_bar, wanted
+from k8s_actors.cli.summary import print_failures, print_summary
+from k8s_actors.scenario.durations import DurationError, parse_duration
 from k8s_actors.scenario.loader import ScenarioError, load_scenario
-from k8s_actors.scenario.runner import RunResult, run_scenario
+from k8s_actors.scenario.model import Scenario
+from k8s_actors.scenario.runner import run_scenario
+
+__all__ = ["BUNDLED", "EXIT_FAILED", "EXIT_INVALID", "EXIT_OK", "entry", "main"]
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
 BUNDLED = Path(__file__).resolve().parent.parent.parent / "scenarios"
@@ -34,10 +41,14 @@ def _parser() -> argparse.ArgumentParser:
     run_verb.add_argument("--seed", type=int, default=None, help="override the scenario's seed")
     run_verb.add_argument("--trace", default=None, metavar="PATH", help="where to write the trace")
     run_verb.add_argument("--detail", choices=("events", "messages"), default="events")
+    run_verb.add_argument(
+        "--until", default=None, metavar="DURATION", help="stop at this simulated time"
+    )
     run_verb.add_argument("--quiet", action="store_true", help="print nothing but failures")
     validate_verb = verbs.add_parser("validate", help="check scenarios without running them")
     validate_verb.add_argument("scenarios", nargs="+", metavar="SCENARIO")
     verbs.add_parser("scenarios", help="list the bundled scenarios")
+    trace_verbs.register(verbs)
     return parser
 
 
@@ -45,13 +56,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.verb == "scenarios":
         return _list_bundled()
-    loaded = []
-    problems: list[str] = []
-    for path in args.scenarios:
-        try:
-            loaded.append(load_scenario(path))
-        except ScenarioError as error:
-            problems.extend(error.problems)
+    if args.verb == "trace":
+        return trace_verbs.run(args)
+    loaded, problems = _load_all(args.scenarios)
     if problems:
         for problem in problems:
             print(problem, file=sys.stderr)
@@ -60,47 +67,50 @@ def main(argv: Sequence[str] | None = None) -> int:
         for scenario in loaded:
             print(f"{scenario.path}: ok ({len(scenario.steps)} steps)")
         return EXIT_OK
+    return _run_all(args, loaded)
+
+
+def _load_all(paths: Sequence[str]) -> tuple[list[Scenario], list[str]]:
+    loaded: list[Scenario] = []
+    problems: list[str] = []
+    for path in paths:
+        try:
+            loaded.append(load_scenario(path))
+        except ScenarioError as error:
+            problems.extend(error.problems)
+    return loaded, problems
+
+
+def _run_all(args: argparse.Namespace, loaded: list[Scenario]) -> int:
     if args.trace and len(loaded) > 1:
         print("k8s-actors: --trace takes one scenario", file=sys.stderr)
         return EXIT_INVALID
-    console = Console(stderr=False, quiet=args.quiet)
+    until = None
+    if args.until is not None:
+        try:
+            until = parse_duration(args.until)
+        except DurationError as error:
+            print(f"k8s-actors: --until: {error}", file=sys.stderr)
+            return EXIT_INVALID
+    console = Console(quiet=args.quiet)
     status = EXIT_OK
     for scenario in loaded:
+        total = expected_length(scenario, until)
         started = time.perf_counter()  # wall time of the run, for the summary only
-        result = run_scenario(scenario, seed=args.seed, trace_path=args.trace, detail=args.detail)
-        wall = time.perf_counter() - started
-        _summarise(console, result, wall)
+        with progress_bar(scenario.name, total, wanted(args.quiet)) as progress:
+            result = run_scenario(
+                scenario,
+                seed=args.seed,
+                trace_path=args.trace,
+                detail=args.detail,
+                until=until,
+                progress=progress,
+            )
+        print_summary(console, result, time.perf_counter() - started)
         if not result.passed:
             status = EXIT_FAILED
-            for line in result.errors:
-                print(line, file=sys.stderr)
-            for outcome in result.outcomes:
-                if not outcome.passed:
-                    print(
-                        f"{scenario.path}:{outcome.line}: {outcome.text}: "
-                        f"saw {outcome.seen!r} at {format_duration(outcome.at)}",
-                        file=sys.stderr,
-                    )
+            print_failures(scenario.path, result)
     return status
-
-
-def _summarise(console: Console, result: RunResult, wall: float) -> None:
-    table = Table(title=f"{result.scenario} (seed {result.seed})")
-    table.add_column("line", justify="right")
-    table.add_column("expectation")
-    table.add_column("result")
-    table.add_column("seen")
-    table.add_column("at", justify="right")
-    for outcome in result.outcomes:
-        verdict = "[green]pass[/green]" if outcome.passed else "[red]FAIL[/red]"
-        table.add_row(
-            str(outcome.line), outcome.text, verdict, outcome.seen, format_duration(outcome.at)
-        )
-    console.print(table)
-    console.print(
-        f"simulated {format_duration(result.simulated_seconds)} in {wall:.2f}s wall; "
-        f"{result.records} trace records, {result.messages} messages; trace: {result.trace_path}"
-    )
 
 
 def _list_bundled() -> int:
