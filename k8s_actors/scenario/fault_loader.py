@@ -124,8 +124,14 @@ def load_fault(
         duration = duration_of(fields["for"], problems, f"{where}.for")
         if duration is None:
             return None
-    text = f"fault {kind} " + " ".join(f"{key}={args[key]}" for key in sorted(args))
+    text = f"fault {kind} " + " ".join(f"{key}={_shown(args[key])}" for key in sorted(args))
     return FaultStep(**base, text=text.strip(), kind=kind, args=args, duration=duration)
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, list):
+        return ",".join(value)
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 Checker = Callable[[Fields, FaultContext, str], dict[str, Any] | None]
