@@ -27,6 +27,8 @@ __all__ = ["parse_command"]
 
 # Global flags that take a value, so that `kubectl -n ns get pods` finds the verb after them.
 _VALUED_GLOBALS = ("-n", "--namespace", "--kubeconfig", "--context")
+# Flags whose value is a separate word, when looking for the sub-verb among the words.
+_VALUED_FLAGS = (*_VALUED_GLOBALS, "-f", "--filename", "-o", "--output", "-l", "--selector")
 
 
 def parse_command(text: str) -> Command:
@@ -76,7 +78,7 @@ def _choose_verb(words: list[str]) -> tuple[str, list[str]]:
 
 def _choose_subcommand(verb: str, rest: list[str]) -> tuple[str, list[str]]:
     aliases = SUBCOMMANDS[verb]
-    positional = [i for i, word in enumerate(rest) if not word.startswith("-")]
+    positional = _positional(rest)
     first = positional[0] if positional else -1
     word = rest[first] if first >= 0 else ""
     if verb == "create" and word == "secret":
@@ -95,6 +97,20 @@ def _choose_subcommand(verb: str, rest: list[str]) -> tuple[str, list[str]]:
         choices = ", ".join(sorted(set(aliases)))
         raise usage(f"a subcommand is required: one of {choices}", verb)
     raise usage(f'unknown command "{" ".join(rest[first:])}"', verb)
+
+
+def _positional(words: list[str]) -> list[int]:
+    """Indexes of the words that are neither flags nor the values of valued flags."""
+    found: list[int] = []
+    skip = False
+    for index, word in enumerate(words):
+        if skip:
+            skip = False
+        elif word.startswith("-"):
+            skip = word in _VALUED_FLAGS
+        else:
+            found.append(index)
+    return found
 
 
 def _check_required(spec: VerbSpec, command: Command) -> None:
