@@ -135,3 +135,52 @@ def test_unknown_verb_is_a_usage_error_with_exit_2(capsys: pytest.CaptureFixture
         main(["launch"])
     assert caught.value.code == EXIT_INVALID
     assert "usage: k8s-actors" in capsys.readouterr().err
+
+
+def test_until_fails_pending_expectations_as_not_reached(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--until 1s stops the run: exit 1 and a "not reached" line for the open expectation."""
+    path = DATA / "failing.yaml"
+    args = ["run", str(path), "--trace", str(tmp_path / "t.jsonl"), "--until", "1s", "--quiet"]
+    assert main(args) == EXIT_FAILED
+    assert capsys.readouterr().err == (
+        f"{path}:12: expect configmaps/settings jsonpath={{.data.mode}}=fast: "
+        "not reached (run stopped at 1s)\n"
+    )
+
+
+def test_bad_until_is_invalid_input(capsys: pytest.CaptureFixture[str]) -> None:
+    """--until takes a Go duration; anything else is exit 2 before running."""
+    assert main(["run", str(BUNDLED), "--until", "soon"]) == EXIT_INVALID
+    assert capsys.readouterr().err.startswith('k8s-actors: --until: invalid duration "soon"')
+
+
+def test_kubectl_usage_error_is_reported_at_load_time(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A kubectl step with an unknown flag is refused with kubectl's message, nothing run."""
+    path = tmp_path / "k.yaml"
+    path.write_text("name: k\nsteps:\n  - kubectl: get pods --colour\n")
+    assert main(["validate", str(path)]) == EXIT_INVALID
+    err = capsys.readouterr().err
+    assert err.startswith(f"{path}:3:14: steps[0].kubectl: Error: unknown flag: --colour")
+
+
+def test_trace_verb_reads_the_trace_of_a_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`k8s-actors trace summary` is wired to the trace tools and reads a run's trace."""
+    trace = tmp_path / "t.jsonl"
+    assert main(["run", str(DATA / "failing.yaml"), "--trace", str(trace), "--quiet"]) == 1
+    capsys.readouterr()
+    assert main(["trace", "summary", str(trace)]) == EXIT_OK
+    assert capsys.readouterr().out != ""
+
+
+def test_summary_lists_objects_per_kind(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The run summary has a table of etcd's objects per kind."""
+    assert main(["run", str(BUNDLED), "--trace", str(tmp_path / "t.jsonl")]) == EXIT_OK
+    out = capsys.readouterr().out
+    assert "objects in etcd" in out
+    assert re.search(r"│ Deployment +│ +1 │", out)
