@@ -6,17 +6,21 @@
 from k8s_actors.components.controller_manager.base import Controller, ControllerContext
 from k8s_actors.components.controller_manager.deployment import DeploymentController
 from k8s_actors.components.controller_manager.events import EventRecorder
+from k8s_actors.components.controller_manager.garbagecollector import GarbageCollector
 from k8s_actors.components.controller_manager.manager import (
     CONTROLLER_MANAGER_ADDRESS,
     ControllerFactory,
     ControllerManager,
     LeadershipLost,
 )
+from k8s_actors.components.controller_manager.namespace import NamespaceController
 from k8s_actors.components.controller_manager.replicaset import ReplicaSetController
 
 DEFAULT_CONTROLLERS: list[tuple[str, ControllerFactory]] = [
     ("replicaset-controller", ReplicaSetController),
     ("deployment-controller", DeploymentController),
+    ("garbage-collector-controller", GarbageCollector),
+    ("namespace-controller", NamespaceController),
 ]
 
 __all__ = [
