@@ -58,7 +58,14 @@ class ControllerManager(ComponentActor):
             on_started_leading=self._lead,
             on_stopped_leading=self._lost,
         )
-        self.ctx.tasks.start_soon(self.elector.run)
+        self.ctx.tasks.start_soon(self._elect)
+
+    async def _elect(self) -> None:
+        assert self.elector is not None
+        # run() returns only when leadership is lost; a shutdown cancels it instead.
+        await self.elector.run()
+        if self.controllers:
+            raise LeadershipLost(f"{self.name}: leaderelection lost")
 
     async def _lead(self) -> None:
         ctx = self.ctx
@@ -86,4 +93,4 @@ class ControllerManager(ComponentActor):
             ctx.tasks.start_soon(controller.run_background)
 
     def _lost(self) -> None:
-        raise LeadershipLost(f"{self.name}: leaderelection lost")
+        """Leadership ended (or the instance is shutting down): `_elect` decides which."""
