@@ -102,3 +102,10 @@ def test_different_seed_changes_uids(tmp_path: Path) -> None:
     uids_b = UID.findall((tmp_path / "b.jsonl").read_bytes())
     assert uids_a and uids_b
     assert set(uids_a).isdisjoint(uids_b)
+
+
+def test_every_bundled_scenario_passes(tmp_path: Path) -> None:
+    """Each scenario shipped in scenarios/ holds all its expectations with its own seed."""
+    for path in sorted((ROOT / "scenarios").glob("*.yaml")):
+        result = _run(path, tmp_path / f"{path.stem}.jsonl")
+        assert result.passed, (path.name, result.errors, result.outcomes)
