@@ -42,7 +42,7 @@ class EventType(enum.Enum):
     DELETE = "DELETE"
 
 
-class Event(msgspec.Struct, frozen=True):
+class Event(msgspec.Struct, frozen=True, gc=False):
     """One change, as etcd's mvccpb.Event with prev_kv always filled in.
 
     For a DELETE, `kv` carries only the key and the deletion's revision in `mod_revision` (as in

@@ -30,6 +30,7 @@ class EventRecorder:
         self.host = host
         self.log = log
         self._seen: dict[tuple[str, str, str, str], tuple[Event, float]] = {}
+        self._last_nanos = 0
 
     async def event(
         self,
@@ -64,8 +65,11 @@ class EventRecorder:
         clock = self.api.ctx.clock
         meta = obj.metadata
         stamp = clock.timestamp()
-        # Named after the object and the time in nanoseconds, as client-go names events.
+        # Named after the object and the time in nanoseconds, as client-go names events. Virtual
+        # time lets several events share an instant, so names from one recorder keep increasing.
         nanos = round(clock.now() * 1e9) + int(clock.epoch.timestamp()) * 1_000_000_000
+        nanos = max(nanos, self._last_nanos + 1)
+        self._last_nanos = nanos
         event = Event(
             metadata=ObjectMeta(
                 name=f"{meta.name}.{nanos:x}", namespace=meta.namespace or "default"
