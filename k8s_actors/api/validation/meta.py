@@ -13,6 +13,7 @@ from k8s_actors.api.labels import LabelSelector, validate_label_key, validate_la
 from k8s_actors.api.meta import ObjectMeta
 from k8s_actors.api.validation import names
 from k8s_actors.api.validation.errors import (
+    OMIT,
     ErrorType,
     FieldError,
     forbidden,
@@ -67,6 +68,33 @@ def validate_object_meta(
         errors.append(forbidden(f"{path}.namespace", "not allowed on this type"))
     errors += validate_labels(meta.labels, f"{path}.labels")
     errors += validate_annotations(meta.annotations, f"{path}.annotations")
+    errors += validate_owner_references(meta, f"{path}.ownerReferences")
+    return errors
+
+
+def validate_owner_references(meta: ObjectMeta, path: str) -> list[FieldError]:
+    """ValidateOwnerReferences (apimachinery/pkg/api/validation/objectmeta.go): each reference
+    complete, and at most one with controller=true."""
+    errors: list[FieldError] = []
+    controllers: list[str] = []
+    for index, ref in enumerate(meta.owner_references):
+        where = f"{path}[{index}]"
+        for field, value in (
+            ("apiVersion", ref.api_version),
+            ("kind", ref.kind),
+            ("name", ref.name),
+            ("uid", ref.uid),
+        ):
+            if not value:
+                errors.append(invalid(f"{where}.{field}", value, f"{field} must not be empty"))
+        if ref.controller:
+            controllers.append(f"{ref.kind}/{ref.name}")
+    if len(controllers) > 1:
+        detail = (
+            'Only one reference can have Controller set to true. Found "true" in references for '
+            + " and ".join(controllers)
+        )
+        errors.append(FieldError(ErrorType.INVALID, path, OMIT, detail))
     return errors
 
 

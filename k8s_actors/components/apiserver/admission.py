@@ -13,6 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
+
+from k8s_actors.api.objects.machinery import StatusCause, StatusDetails
 from k8s_actors.api.registry import ResourceInfo
 from k8s_actors.components.apiserver.errors import ApiError, forbidden, not_found
 
@@ -50,13 +53,22 @@ def namespace_lifecycle(attrs: Attributes, namespace_of: NamespaceLookup) -> Any
         raise not_found("namespaces", "", attrs.namespace)
     # Subresources such as bindings and evictions stay allowed while a namespace terminates.
     if namespace.metadata.deletion_timestamp is not None and not attrs.subresource:
-        raise forbidden(
+        error = forbidden(
             attrs.info.resource,
             attrs.info.group,
             attrs.name,
             f"unable to create new content in namespace {attrs.namespace} "
             "because it is being terminated",
         )
+        # Controllers recognise this cause and stay quiet (lifecycle/admission.go).
+        cause = StatusCause(
+            reason="NamespaceTerminating",
+            message=f"namespace {attrs.namespace} is being terminated",
+            field="metadata.namespace",
+        )
+        details = error.status.details or StatusDetails()
+        details = msgspec.structs.replace(details, causes=(*details.causes, cause))
+        raise ApiError(msgspec.structs.replace(error.status, details=details))
     return attrs.obj
 
 
