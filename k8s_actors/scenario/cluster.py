@@ -17,6 +17,7 @@ import asyncio
 import builtins
 import random
 from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
 from typing import Any, Literal
 
 import msgspec
@@ -77,8 +78,11 @@ class Cluster:
         detail: Detail = "events",
         user: str = "kubernetes-admin",
         spec: ClusterSpec | None = None,
+        workdir: Path | None = None,
     ) -> None:
         self.seed = seed
+        # Where kubectl's `-f FILE` paths are read from: the scenario file's folder.
+        self.workdir = workdir
         self.spec = spec or ClusterSpec()
         self.clock = Clock()
         self.rng = random.Random(seed)
@@ -131,7 +135,14 @@ class Cluster:
     async def _start_kubectl(self) -> None:
         factory = kubectl_actor()
         if factory is not None:
-            await self.supervisor.start(ActorSpec(KUBECTL_ADDRESS, factory, groups=(USER_ADDRESS,)))
+            workdir = self.workdir
+            await self.supervisor.start(
+                ActorSpec(
+                    KUBECTL_ADDRESS,
+                    lambda: factory(KUBECTL_ADDRESS, workdir=workdir),
+                    groups=(USER_ADDRESS,),
+                )
+            )
 
     async def __aexit__(self, *exc: object) -> None:
         await self.supervisor.__aexit__(*exc)

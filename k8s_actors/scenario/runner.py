@@ -75,7 +75,13 @@ def run_scenario(
     with path.open("wb") as sink:
 
         async def main() -> RunResult:
-            cluster = Cluster(seed=chosen_seed, trace=sink, detail=detail, spec=scenario.cluster)
+            cluster = Cluster(
+                seed=chosen_seed,
+                trace=sink,
+                detail=detail,
+                spec=scenario.cluster,
+                workdir=Path(scenario.path).parent,
+            )
             async with cluster:
                 play = Play(cluster, scenario)
                 finished = await play.run(until, progress)
