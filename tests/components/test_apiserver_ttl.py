@@ -43,8 +43,7 @@ def test_events_written_within_a_minute_share_one_lease() -> None:
             await cluster.advance(90)
             await cluster.create(_event("a.3"))
             leases = {
-                kv.lease
-                for kv in cluster.etcd_store.range("/registry/events/", prefix=True).kvs
+                kv.lease for kv in cluster.etcd_store.range("/registry/events/", prefix=True).kvs
             }
             assert len(leases) == 2
 

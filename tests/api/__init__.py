@@ -1,0 +1,1 @@
+"""Tests of this package, mirroring its modules."""
