@@ -14,13 +14,19 @@ from k8s_actors.components.controller_manager.manager import (
     LeadershipLost,
 )
 from k8s_actors.components.controller_manager.namespace import NamespaceController
+from k8s_actors.components.controller_manager.nodeipam import NodeIpamController
+from k8s_actors.components.controller_manager.nodelifecycle import NodeLifecycleController
 from k8s_actors.components.controller_manager.replicaset import ReplicaSetController
+from k8s_actors.components.controller_manager.tainteviction import TaintEvictionController
 
 DEFAULT_CONTROLLERS: list[tuple[str, ControllerFactory]] = [
     ("replicaset-controller", ReplicaSetController),
     ("deployment-controller", DeploymentController),
     ("garbage-collector-controller", GarbageCollector),
     ("namespace-controller", NamespaceController),
+    ("node-lifecycle-controller", NodeLifecycleController),
+    ("taint-eviction-controller", TaintEvictionController),
+    ("node-ipam-controller", NodeIpamController),
 ]
 
 __all__ = [
