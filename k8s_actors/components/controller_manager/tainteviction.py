@@ -244,7 +244,9 @@ class TaintEvictionController(Controller):
         await self.recorder.event(_pod_ref(key), "Normal", "TaintManagerEviction", message, span)
 
     async def _evict(self, key: str, span: TraceContext) -> None:
-        if self._immediate.pop(key, None) is None:
+        if key in self._immediate:
+            del self._immediate[key]
+        else:
             scheduled = self.evictions.get(key)
             if scheduled is None or scheduled.fired:
                 return
