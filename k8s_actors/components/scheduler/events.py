@@ -1,0 +1,87 @@
+"""kube-scheduler's Event recorder: Scheduled, FailedScheduling and Preempted events.
+
+Role: the scheduler's record.EventRecorder. An event is a core/v1 Event named
+`<pod>.<hex nanoseconds>` with source `default-scheduler`; the same (pod, type, reason,
+message) within 10 minutes bumps `count` and `lastTimestamp` of the earlier Event instead.
+Write failures are logged, never raised. Neighbours: `agent` (caller), `k8s_actors.client`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from k8s_actors.api.meta import ObjectMeta
+from k8s_actors.api.objects.cluster import Event, EventSource
+from k8s_actors.api.objects.common import ObjectReference
+from k8s_actors.client import ApiClient, ApiError
+from k8s_actors.kernel import Logger, TraceContext
+
+__all__ = ["EventRecorder"]
+
+AGGREGATE_WINDOW = 600.0
+
+
+class EventRecorder:
+    def __init__(self, api: ApiClient, component: str, log: Logger) -> None:
+        self.api = api
+        self.component = component
+        self.log = log
+        self._seen: dict[tuple[str, str, str, str], tuple[Event, float]] = {}
+        self._last_nanos = 0
+
+    async def event(
+        self, obj: Any, type_: str, reason: str, message: str, span: TraceContext | None = None
+    ) -> None:
+        clock = self.api.ctx.clock
+        now = clock.now()
+        self.log.info(
+            "event_recorded", ctx=span, obj=obj, type=type_, reason=reason, message=message
+        )
+        key = (obj.metadata.uid, type_, reason, message)
+        previous = self._seen.get(key)
+        try:
+            if previous is not None and now - previous[1] < AGGREGATE_WINDOW:
+                old = previous[0]
+                stored: Event = await self.api.patch(
+                    Event,
+                    old.metadata.namespace,
+                    old.metadata.name,
+                    {"count": (old.count or 1) + 1, "lastTimestamp": clock.timestamp()},
+                    span=span,
+                )
+            else:
+                stored = await self.api.create(self._new(obj, type_, reason, message), span=span)
+        except ApiError as error:
+            self.log.warning("event_write_failed", ctx=span, reason=reason, error=str(error))
+            return
+        self._seen[key] = (stored, now)
+
+    def _new(self, obj: Any, type_: str, reason: str, message: str) -> Event:
+        clock = self.api.ctx.clock
+        meta = obj.metadata
+        stamp = clock.timestamp()
+        nanos = round(clock.now() * 1e9) + int(clock.epoch.timestamp()) * 1_000_000_000
+        nanos = max(nanos, self._last_nanos + 1)
+        self._last_nanos = nanos
+        return Event(
+            metadata=ObjectMeta(
+                name=f"{meta.name}.{nanos:x}", namespace=meta.namespace or "default"
+            ),
+            involved_object=ObjectReference(
+                api_version=obj.api_version,
+                kind=obj.kind,
+                namespace=meta.namespace,
+                name=meta.name,
+                uid=meta.uid,
+                resource_version=meta.resource_version,
+            ),
+            reason=reason,
+            message=message,
+            type=type_,
+            count=1,
+            first_timestamp=stamp,
+            last_timestamp=stamp,
+            source=EventSource(component=self.component),
+            reporting_component=self.component,
+            reporting_instance=self.component,
+        )
