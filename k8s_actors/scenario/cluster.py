@@ -3,7 +3,8 @@
 Role: the one object tests, users and the scenario runner hold. It owns a run's clock, bus, seeded
 generator, identifiers, tracer and supervisor, starts the components a `ClusterSpec` asks for
 (etcd and kube-apiserver; `controller_managers` instances of kube-controller-manager and the
-kubectl actor when those components are installed; kube-scheduler; nodes join as they exist),
+kubectl actor when those components are installed; kube-scheduler; one kubelet per node, at
+"kubelet/<node>" in the node's address group, over a `NodeRuntime` the cluster keeps),
 and offers the user's verbs: apply manifests, create / get / list / patch / delete objects, run
 kubectl, advance simulated time, wait for a condition. Requests travel on the bus from the address
 `user`, like any client's; the kubectl actor belongs to the `user` address group too.
@@ -34,6 +35,15 @@ from k8s_actors.client.errors import (
 )
 from k8s_actors.components.apiserver import APISERVER_ADDRESS, ApiServer
 from k8s_actors.components.etcd import ETCD_ADDRESS, Etcd
+from k8s_actors.components.kubelet import (
+    ImageBehaviour,
+    ImageCatalogue,
+    Kubelet,
+    NodeConfig,
+    NodeRuntime,
+    TaintConfig,
+    kubelet_address,
+)
 from k8s_actors.components.scheduler import SCHEDULER_ADDRESS, KubeScheduler
 from k8s_actors.kernel import (
     ActorSpec,
@@ -56,7 +66,7 @@ from k8s_actors.messages import (
 )
 from k8s_actors.messages.kubectl import KubectlResult, RunKubectl
 from k8s_actors.scenario.components import KUBECTL_ADDRESS, controller_manager, kubectl_actor
-from k8s_actors.scenario.spec import ClusterSpec
+from k8s_actors.scenario.spec import ClusterSpec, ImageSpec, NodeSpec
 from k8s_actors.store import Store
 from k8s_actors.trace import Tracer
 
@@ -94,6 +104,8 @@ class Cluster:
         self.log = self.tracer.logger(USER_ADDRESS)
         self.user = UserInfo(username=user)
         self.etcd_store = Store()
+        # What each node's container runtime holds; it outlives the node's kubelet.
+        self.node_runtimes = {node.name: NodeRuntime(node.name) for node in self.spec.nodes}
         self.supervisor = Supervisor(self.bus, self.clock, self.ids, self.rng, self.tracer.logger)
 
     # -- lifecycle -------------------------------------------------------------------------------
@@ -117,6 +129,7 @@ class Cluster:
         await self._start_controller_managers()
         await self._start_scheduler()
         await self._start_kubectl()
+        await self._start_kubelets()
         return self
 
     async def _start_controller_managers(self) -> None:
@@ -155,6 +168,27 @@ class Cluster:
                     groups=(USER_ADDRESS,),
                 )
             )
+
+    async def _start_kubelets(self) -> None:
+        catalogue = _catalogue(self.spec.images)
+        for index, node in enumerate(self.spec.nodes):
+            config = _node_config(node, index)
+            runtime = self.node_runtimes[node.name]
+            await self.supervisor.start(
+                ActorSpec(
+                    kubelet_address(node.name),
+                    _kubelet_factory(config, runtime, catalogue),
+                    groups=(node.name,),
+                )
+            )
+
+    async def stop_node(self, node: str) -> None:
+        """The node goes down: its kubelet stops; its containers run on, unseen."""
+        await self.supervisor.stop(kubelet_address(node))
+
+    async def start_node(self, node: str) -> None:
+        """The node comes back: a fresh kubelet over the runtime it left."""
+        await self.supervisor.restart(kubelet_address(node))
 
     async def __aexit__(self, *exc: object) -> None:
         await self.supervisor.__aexit__(*exc)
@@ -342,6 +376,42 @@ def _controller_manager_factory(
     factory: Callable[..., Any], name: str, controllers: list[Any], config: dict[str, Any]
 ) -> Callable[[], Any]:
     return lambda: factory(name, controllers=controllers, settings=dict(config))
+
+
+def _kubelet_factory(
+    config: NodeConfig, runtime: NodeRuntime, catalogue: ImageCatalogue
+) -> Callable[[], Any]:
+    return lambda: Kubelet(config, runtime, catalogue)
+
+
+def _node_config(node: NodeSpec, index: int) -> NodeConfig:
+    return NodeConfig(
+        name=node.name,
+        index=index,
+        capacity=dict(node.capacity),
+        allocatable=dict(node.allocatable),
+        labels=dict(node.labels),
+        taints=tuple(TaintConfig(key=t.key, value=t.value, effect=t.effect) for t in node.taints),
+    )
+
+
+def _catalogue(images: dict[str, ImageSpec]) -> ImageCatalogue:
+    """The scenario's images; no `images:` section at all means every image exists."""
+    if not images:
+        return ImageCatalogue(None)
+    return ImageCatalogue(
+        {
+            name: ImageBehaviour(
+                pull_time=spec.pull_time,
+                start_time=spec.start_time,
+                ready_after=spec.ready_after,
+                exit_after=spec.exit_after,
+                exit_code=spec.exit_code,
+                fail_liveness_after=spec.fail_liveness_after,
+            )
+            for name, spec in images.items()
+        }
+    )
 
 
 def _namespace(info: ResourceInfo, namespace: str) -> str:
