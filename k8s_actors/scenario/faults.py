@@ -5,9 +5,13 @@ message between its two sides both ways; message loss drops each message with it
 adds a delay and a jitter drawn from the run's generator), removed by a timer on the run's clock
 when their `for` ends (no `for`: until the end of the run). A component crash kills the actor
 through the supervisor (state and queued messages lost) and starts a fresh instance after `for`.
-Node, kubelet, container and image faults need the kubelet component, which does not exist yet:
-they fail their step with a message saying so. Neighbours: `runner` (calls `inject`),
-`fault_loader` (checks the forms), `k8s_actors.kernel` (rules, supervisor).
+Node faults act on the node's kubelet: nodeDown stops it and nodeUp starts a fresh one (the
+containers of the node run on unseen meanwhile: the runtime belongs to the cluster); kubeletCrash
+kills the kubelet and restarts it after `for` with empty memory over the same runtime;
+containerExit makes a running container of a pod exit with `code`; imagePullFails makes every
+pull of `image` fail on every node (for `for`, else to the end of the run).
+Neighbours: `runner` (calls `inject`), `fault_loader` (checks the forms), `k8s_actors.kernel`
+(rules, supervisor), `cluster` (nodes and their runtimes).
 """
 
 from __future__ import annotations
@@ -15,12 +19,15 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
+from k8s_actors.api.objects.pod import Pod
+from k8s_actors.client.errors import NotFound
+from k8s_actors.components.kubelet import kubelet_address
 from k8s_actors.kernel import AddressSet, FaultRule, Latency, MessageLoss, Partition
 from k8s_actors.scenario.cluster import Cluster
 from k8s_actors.scenario.model import FaultStep
 
 Spawn = Callable[[Callable[[], Coroutine[Any, Any, None]]], None]
-NEEDS_KUBELET = ("nodeDown", "nodeUp", "kubeletCrash", "containerExit", "imagePullFails")
+NODE_FAULTS = ("nodeDown", "nodeUp", "kubeletCrash", "containerExit", "imagePullFails")
 
 
 class StepFailed(Exception):
@@ -29,8 +36,9 @@ class StepFailed(Exception):
 
 async def inject(cluster: Cluster, step: FaultStep, spawn: Spawn) -> None:
     """Start the fault of `step`; `spawn` runs the work that ends it later (a restart)."""
-    if step.kind in NEEDS_KUBELET:
-        raise StepFailed(f"fault {step.kind} is not available yet: needs the kubelet")
+    if step.kind in NODE_FAULTS:
+        await _node_fault(cluster, step, spawn)
+        return
     if step.kind == "crash":
         await _crash(cluster, step, spawn)
         return
@@ -92,3 +100,64 @@ async def _crash(cluster: Cluster, step: FaultStep, spawn: Spawn) -> None:
         cluster.log.info("fault_lifted", step=step.index, fault="crash", component=name)
 
     spawn(restart)
+
+
+async def _node_fault(cluster: Cluster, step: FaultStep, spawn: Spawn) -> None:
+    kind, args = step.kind, step.args
+    if kind in ("nodeDown", "nodeUp", "kubeletCrash") and args["node"] not in cluster.node_runtimes:
+        raise StepFailed(f"node {args['node']} has no kubelet in this cluster")
+    if kind == "containerExit":
+        await _container_exit(cluster, step)
+        return
+    cluster.log.info("fault_injected", step=step.index, fault=kind, **_fields(step))
+    if kind == "nodeDown":
+        await cluster.stop_node(args["node"])
+    elif kind == "nodeUp":
+        await cluster.start_node(args["node"])
+    elif kind == "kubeletCrash":
+        await _kubelet_crash(cluster, step, spawn)
+    else:
+        _pull_failures(cluster, step)
+
+
+async def _kubelet_crash(cluster: Cluster, step: FaultStep, spawn: Spawn) -> None:
+    name = kubelet_address(step.args["node"])
+    await cluster.supervisor.crash(name)
+    downtime = step.duration or 0.0
+
+    async def restart() -> None:
+        await cluster.clock.sleep(downtime)
+        await cluster.supervisor.restart(name)
+        cluster.log.info("fault_lifted", step=step.index, fault="kubeletCrash", component=name)
+
+    spawn(restart)
+
+
+def _pull_failures(cluster: Cluster, step: FaultStep) -> None:
+    image = step.args["image"]
+    for runtime in cluster.node_runtimes.values():
+        runtime.failing_images[image] = None
+
+    def lift() -> None:
+        for runtime in cluster.node_runtimes.values():
+            runtime.failing_images.pop(image, None)
+        cluster.log.info("fault_lifted", step=step.index, fault="imagePullFails")
+
+    if step.duration is not None:
+        cluster.clock.call_later(step.duration, lift)
+
+
+async def _container_exit(cluster: Cluster, step: FaultStep) -> None:
+    args = step.args
+    try:
+        pod = await cluster.get("pods", args["namespace"], args["pod"])
+    except NotFound:
+        raise StepFailed(f"pod {args['namespace']}/{args['pod']} not found") from None
+    assert isinstance(pod, Pod)
+    runtime = cluster.node_runtimes.get(pod.spec.node_name)
+    if runtime is None:
+        raise StepFailed(f"pod {args['pod']} is not running on a node of this cluster")
+    container = args["container"] or (pod.spec.containers[0].name if pod.spec.containers else "")
+    cluster.log.info("fault_injected", step=step.index, fault="containerExit", **_fields(step))
+    if not runtime.exit_container(pod.metadata.uid, container, args["code"], cluster.now):
+        raise StepFailed(f"container {container} of pod {args['pod']} is not running")
