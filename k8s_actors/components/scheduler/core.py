@@ -128,25 +128,21 @@ class Scheduler:
         by_plugin: dict[str, list[int]],
         evaluated: int,
     ) -> ScheduleResult:
-        best = 0
-        best_score = totals[0]
-        ties = 1
+        """selectHost: the best total wins; among equal totals each is equally likely.
+
+        Reservoir sampling over the ties (one draw per tie, as upstream) and a single draw
+        among the counted ties give every tied node the same chance; the single draw is used.
+        """
+        best_score = max(totals)
+        ties = [i for i, score in enumerate(totals) if score == best_score]
+        best = ties[self.rng.randrange(len(ties))] if len(ties) > 1 else ties[0]
         second = -1
-        rng = self.rng
-        for index in range(1, len(totals)):
-            score = totals[index]
-            if score > best_score:
-                second = best
-                best, best_score, ties = index, score, 1
-            elif score == best_score:
-                ties += 1
-                if rng.randrange(ties) == 0:
-                    second = best
-                    best = index
-                elif second < 0 or totals[second] < score:
-                    second = index
-            elif second < 0 or score > totals[second]:
-                second = index
+        if len(ties) > 1:
+            second = ties[0] if ties[0] != best else ties[1]
+        else:
+            lower = [score for score in totals if score < best_score]
+            if lower:
+                second = totals.index(max(lower))
         runner_up = None
         if second >= 0:
             runner_up = (

@@ -18,6 +18,8 @@ __all__ = ["NodeInfo"]
 
 class NodeInfo:
     __slots__ = (
+        "alloc_cpu",
+        "alloc_mem",
         "alloc_pods",
         "allocatable",
         "generation",
@@ -27,11 +29,16 @@ class NodeInfo:
         "name",
         "node",
         "nonzero",
+        "nz_cpu",
+        "nz_mem",
         "pods",
         "pods_with_affinity",
         "pods_with_required_anti_affinity",
         "prefer_taints",
+        "req_cpu",
+        "req_mem",
         "requested",
+        "unschedulable",
         "used_ports",
     )
 
@@ -41,6 +48,9 @@ class NodeInfo:
         self.labels: dict[str, str] = {}
         self.allocatable = Resources()
         self.alloc_pods = 0
+        # cpu and memory copied out of the Resources above: read per node in every cycle.
+        self.alloc_cpu = self.alloc_mem = 0
+        self.req_cpu = self.req_mem = self.nz_cpu = self.nz_mem = 0
         self.requested = Resources()
         self.nonzero = Resources()
         self.pods: dict[str, PodInfo] = {}
@@ -52,14 +62,19 @@ class NodeInfo:
         # image name -> size in bytes, every name of every image the node reports
         self.image_sizes: dict[str, int] = {}
         self.generation = 0
+        # True until a Node object says otherwise: a node-less entry takes no pods.
+        self.unschedulable = True
 
     def set_node(self, node: Node) -> None:
         self.node = node
+        self.unschedulable = node.spec.unschedulable
         self.labels = node.metadata.labels
         allocatable = node.status.allocatable or node.status.capacity
         self.allocatable = Resources.of(allocatable)
         pods = allocatable.get("pods")
         self.alloc_pods = pods.value() if pods is not None else 0
+        self.alloc_cpu = self.allocatable.cpu
+        self.alloc_mem = self.allocatable.memory
         taints = node.spec.taints
         self.hard_taints = tuple(t for t in taints if t.effect in ("NoSchedule", "NoExecute"))
         self.prefer_taints = tuple(t for t in taints if t.effect == "PreferNoSchedule")
@@ -68,14 +83,11 @@ class NodeInfo:
         }
         self.generation += 1
 
-    @property
-    def unschedulable(self) -> bool:
-        return self.node is not None and self.node.spec.unschedulable
-
     def add_pod(self, info: PodInfo) -> None:
         self.pods[info.key] = info
         self.requested.add(info.requests)
         self.nonzero.add(info.nonzero)
+        self._copy_out()
         for port in info.host_ports:
             self.used_ports[port] = self.used_ports.get(port, 0) + 1
         affinity = info.pod.spec.affinity
@@ -92,6 +104,7 @@ class NodeInfo:
             return None
         self.requested.add(info.requests, -1)
         self.nonzero.add(info.nonzero, -1)
+        self._copy_out()
         for port in info.host_ports:
             left = self.used_ports[port] - 1
             if left:
@@ -103,10 +116,17 @@ class NodeInfo:
         self.generation += 1
         return info
 
+    def _copy_out(self) -> None:
+        self.req_cpu = self.requested.cpu
+        self.req_mem = self.requested.memory
+        self.nz_cpu = self.nonzero.cpu
+        self.nz_mem = self.nonzero.memory
+
     def clone(self) -> NodeInfo:
         """A copy whose pods can be removed and re-added (preemption's dry runs)."""
         copy = NodeInfo(self.name)
         copy.node = self.node
+        copy.unschedulable = self.unschedulable
         copy.labels = self.labels
         copy.allocatable = self.allocatable
         copy.alloc_pods = self.alloc_pods
@@ -119,4 +139,6 @@ class NodeInfo:
         copy.pods_with_affinity = dict(self.pods_with_affinity)
         copy.pods_with_required_anti_affinity = dict(self.pods_with_required_anti_affinity)
         copy.used_ports = dict(self.used_ports)
+        copy.alloc_cpu, copy.alloc_mem = self.alloc_cpu, self.alloc_mem
+        copy._copy_out()
         return copy

@@ -47,6 +47,17 @@ def _node_changed(old: Node, new: Node) -> bool:
     return conditions != [(c.type, c.status) for c in new.status.conditions]
 
 
+def _only_status_changed(old: Pod, new: Pod) -> bool:
+    if old.spec != new.spec:
+        return False
+    a, b = old.metadata, new.metadata
+    return (a.labels, a.annotations, a.deletion_timestamp) == (
+        b.labels,
+        b.annotations,
+        b.deletion_timestamp,
+    )
+
+
 class ClusterWatch:
     def __init__(self, scheduler: KubeScheduler, informers: SharedInformerFactory) -> None:
         self.scheduler = scheduler
@@ -128,6 +139,12 @@ class ClusterWatch:
             scheduler.cache.update_pod(PodInfo(new, self.priority_of(new)))
             self._move("AssignedPodUpdate")
         elif self._responsible(new):
+            if _only_status_changed(old, new):
+                # isPodUpdated: a status write (our own condition) is no reason to retry.
+                known = scheduler.queue.get(key)
+                if known is not None:
+                    known.pod = new
+                return
             scheduler.queue.update(PodInfo(new, self.priority_of(new)), self.now)
             scheduler.wake()
 

@@ -43,14 +43,14 @@ class NodeUnschedulable(Plugin):
     def filter_nodes(
         self, state: CycleState, pod: PodInfo, nodes: list[NodeInfo], failed: dict[str, Status]
     ) -> list[NodeInfo]:
-        passed = [n for n in nodes if n.node is not None and not n.node.spec.unschedulable]
+        passed = [n for n in nodes if not n.unschedulable]
         if len(passed) == len(nodes):
             return passed
         tolerated = any(tolerates(t, UNSCHEDULABLE_TAINT) for t in pod.pod.spec.tolerations)
         if tolerated:
             return nodes
         for node in nodes:
-            if node.node is None or node.node.spec.unschedulable:
+            if node.unschedulable:
                 failed[node.name] = Status(
                     Code.UNSCHEDULABLE_AND_UNRESOLVABLE, self.reason, plugin=self.name
                 )

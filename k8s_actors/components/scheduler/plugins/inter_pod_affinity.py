@@ -94,10 +94,11 @@ class InterPodAffinity(Plugin):
 
     def pre_filter(self, state: CycleState, pod: PodInfo) -> Status | None:
         terms = terms_of(pod)
-        nodes = self.handle.cache.node_list()
-        with_anti = [n for n in nodes if n.pods_with_required_anti_affinity]
-        if not terms["req"] and not terms["anti"] and not with_anti:
+        cache = self.handle.cache
+        if not terms["req"] and not terms["anti"] and not cache.pods_with_required_anti_affinity:
             return SKIP
+        nodes = cache.node_list()
+        with_anti = [n for n in nodes if n.pods_with_required_anti_affinity]
         existing: dict[Pair, int] = {}
         for node in with_anti:
             for other in node.pods_with_required_anti_affinity.values():
@@ -142,9 +143,10 @@ class InterPodAffinity(Plugin):
     def pre_score(self, state: CycleState, pod: PodInfo, nodes: list[NodeInfo]) -> Status | None:
         terms = terms_of(pod)
         has_preferred = bool(terms["pref"] or terms["pref_anti"])
-        all_nodes = self.handle.cache.node_list()
-        if not has_preferred and not any(n.pods_with_affinity for n in all_nodes):
+        cache = self.handle.cache
+        if not has_preferred and not cache.pods_with_affinity:
             return SKIP
+        all_nodes = cache.node_list()
         scores: dict[Pair, int] = {}
         for node in all_nodes:
             others = node.pods if has_preferred else node.pods_with_affinity
