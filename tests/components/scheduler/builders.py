@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 
 from k8s_actors.api.meta import ObjectMeta
 from k8s_actors.api.objects.cluster import (
@@ -46,9 +47,7 @@ def node(
     values.update(capacity or {})
     resources = quantities(values)
     return Node(
-        metadata=ObjectMeta(
-            name=name, labels={"kubernetes.io/hostname": name, **(labels or {})}
-        ),
+        metadata=ObjectMeta(name=name, labels={"kubernetes.io/hostname": name, **(labels or {})}),
         spec=NodeSpec(taints=taints, unschedulable=unschedulable),
         status=NodeStatus(
             capacity=resources,
@@ -89,9 +88,7 @@ def pod(
             name=first.name, image=first.image, resources=first.resources, ports=ports
         )
     return Pod(
-        metadata=ObjectMeta(
-            name=name, namespace=namespace, labels=labels or {}, uid=f"uid-{name}"
-        ),
+        metadata=ObjectMeta(name=name, namespace=namespace, labels=labels or {}, uid=f"uid-{name}"),
         spec=PodSpec(
             containers=tuple(containers),
             node_name=node_name,
@@ -109,13 +106,13 @@ def priority_class(name: str, value: int) -> PriorityClass:
     return PriorityClass(metadata=ObjectMeta(name=name), value=value)
 
 
-def loaded(nodes: list[Node], pods: list[Pod] = (), seed: int = 0) -> Scheduler:  # type: ignore[assignment]
+def loaded(nodes: Sequence[Node], pods: Sequence[Pod] = (), seed: int = 0) -> Scheduler:
     """A scheduling core with the default profile over these nodes and assigned pods."""
     cache = Cache()
-    for item in nodes:
-        cache.add_node(item)
-    for item in pods:
-        cache.add_pod(PodInfo(item))
+    for each_node in nodes:
+        cache.add_node(each_node)
+    for each_pod in pods:
+        cache.add_pod(PodInfo(each_pod))
     rng = random.Random(seed)
     return Scheduler(cache, default_framework(Handle(cache, rng=rng)), rng)
 
@@ -129,8 +126,6 @@ def scores_of(core: Scheduler, plugin: str, incoming: Pod) -> dict[str, int]:
     state = CycleState()
     framework.run_pre_filter(state, info)
     nodes: list[NodeInfo] = core.cache.node_list()
-    if plugin in state.skip_filter:
-        pass
     found.pre_score(state, info, nodes)
     scores = found.score(state, info, nodes)
     found.normalize(state, info, nodes, scores)
