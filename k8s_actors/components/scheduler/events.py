@@ -13,12 +13,13 @@ from typing import Any
 from k8s_actors.api.meta import ObjectMeta
 from k8s_actors.api.objects.cluster import Event, EventSource
 from k8s_actors.api.objects.common import ObjectReference
-from k8s_actors.client import ApiClient, ApiError
+from k8s_actors.client import AlreadyExists, ApiClient, ApiError
 from k8s_actors.kernel import Logger, TraceContext
 
 __all__ = ["EventRecorder"]
 
 AGGREGATE_WINDOW = 600.0
+NAME_ATTEMPTS = 5
 
 
 class EventRecorder:
@@ -50,11 +51,27 @@ class EventRecorder:
                     span=span,
                 )
             else:
-                stored = await self.api.create(self._new(obj, type_, reason, message), span=span)
+                stored = await self._create(obj, type_, reason, message, span)
         except ApiError as error:
             self.log.warning("event_write_failed", ctx=span, reason=reason, error=str(error))
             return
         self._seen[key] = (stored, now)
+
+    async def _create(
+        self, obj: Any, type_: str, reason: str, message: str, span: TraceContext | None
+    ) -> Event:
+        # Other components name their events about the same pod the same way; in virtual time
+        # they may share the instant, so a taken name moves on to the next nanosecond.
+        for _ in range(NAME_ATTEMPTS - 1):
+            try:
+                created: Event = await self.api.create(
+                    self._new(obj, type_, reason, message), span=span
+                )
+                return created
+            except AlreadyExists:
+                continue
+        last: Event = await self.api.create(self._new(obj, type_, reason, message), span=span)
+        return last
 
     def _new(self, obj: Any, type_: str, reason: str, message: str) -> Event:
         clock = self.api.ctx.clock
