@@ -12,8 +12,11 @@ and `leaderelection` (users), `k8s_actors.api.registry` (resources).
 from __future__ import annotations
 
 import builtins
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar, overload
 
+import anyio
 import msgspec
 
 from k8s_actors.api.meta import ObjectMeta
@@ -39,7 +42,7 @@ from k8s_actors.messages import (
     Watch,
 )
 
-__all__ = ["APISERVER", "ApiClient", "KindRef", "resource_info"]
+__all__ = ["APISERVER", "ApiClient", "Deadline", "KindRef", "resource_info"]
 
 APISERVER = "kube-apiserver"
 """The bus address of the API server."""
@@ -60,6 +63,12 @@ def resource_info(kind: KindRef) -> ResourceInfo:
         if info.struct_type is kind:
             return info
     raise LookupError(f"{kind.__name__} is not a registered resource")
+
+
+class Deadline:
+    """What `ApiClient.move_on_after` yields: whether the time ran out."""
+
+    expired = False
 
 
 class ApiClient:
@@ -103,6 +112,27 @@ class ApiClient:
                 )
             raise error_from_status(status)
         return response.obj
+
+    @contextmanager
+    def move_on_after(self, seconds: float) -> Iterator[Deadline]:
+        """Cancel the body after `seconds` of the run's clock (like anyio.move_on_after).
+
+        A plain timer of the clock cancels the scope, so the body ends when the clock reaches the
+        deadline whatever rounding the clock applies to its readings.
+        """
+        deadline = Deadline()
+        scope = anyio.CancelScope()
+
+        def expire() -> None:
+            deadline.expired = True
+            scope.cancel()
+
+        timer = self.ctx.clock.call_later(seconds, expire)
+        try:
+            with scope:
+                yield deadline
+        finally:
+            timer.cancel()
 
     def dispatch(self, envelope: Envelope) -> bool:
         """Hand a WatchEvent envelope to its stream; False when it is no watch event."""

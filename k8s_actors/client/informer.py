@@ -209,7 +209,7 @@ class Informer:
         self._stream = stream
         self.watches += 1
         try:
-            with anyio.move_on_after(timeout):
+            with self.api.move_on_after(timeout):
                 async for event in stream:
                     self._apply(event)
         finally:

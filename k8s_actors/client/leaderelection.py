@@ -110,7 +110,7 @@ class LeaderElector:
         clock = self.api.ctx.clock
         while True:
             renewed = False
-            with anyio.move_on_after(self.renew_deadline):
+            with self.api.move_on_after(self.renew_deadline):
                 while not (renewed := await self._try_acquire_or_renew()):
                     await clock.sleep(self.retry_period)
             self._maybe_report_transition()

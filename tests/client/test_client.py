@@ -374,17 +374,29 @@ def test_each_watch_of_a_client_gets_its_own_id_and_events() -> None:
 
 
 def test_an_error_event_ends_the_stream_after_it_is_delivered() -> None:
-    async def body(cluster: Cluster) -> None:
-        api = (await cluster.component()).api
-        for index in range(3):
-            await api.create(config_map(f"cm-{index}"))
-        stream = await api.watch(ConfigMap, "default", resource_version="1")
-        events = [event async for event in stream]
-        assert [event.type for event in events] == ["ERROR"]
-        assert isinstance(events[0].obj, Status) and events[0].obj.code == 410
-        assert api.watches.active() == []
+    expired = Status(status="Failure", reason="Expired", code=410, message="too old")
 
-    serve(body)
+    def script(envelope: Envelope) -> object:
+        request = envelope.payload
+        if not isinstance(request, Watch):
+            return None
+        event = WatchEvent(watch_id=request.watch_id, type="ERROR", obj=expired)
+        fake_bus[0].send(envelope.dst, envelope.src, event)
+        fake_bus[0].send(envelope.dst, envelope.src, replace(event, type="ADDED"))
+        return ApiResponse(code=200)
+
+    fake_bus: list[Bus] = []
+
+    async def body(supervisor: Supervisor, clock: Clock) -> list[StreamEvent]:
+        fake_bus.append(supervisor.bus)
+        probe = await start_probe(supervisor)
+        stream = await probe.api.watch(Pod, "default", resource_version="1")
+        events = [event async for event in stream]
+        assert probe.api.watches.active() == []
+        return events
+
+    events = with_fake(body, script)
+    assert [(event.type, event.obj) for event in events] == [("ERROR", expired)]
 
 
 def test_events_sent_right_behind_the_reply_reach_the_stream() -> None:
@@ -459,3 +471,20 @@ async def start_probe(supervisor: Supervisor) -> Probe:
     probe = await supervisor.start(ActorSpec("probe", lambda: Probe("probe")))
     assert isinstance(probe, Probe)
     return probe
+
+
+def test_move_on_after_ends_the_body_on_time_and_lets_errors_through() -> None:
+    async def body(cluster: Cluster) -> None:
+        api = (await cluster.component()).api
+        started = cluster.clock.now()
+        with api.move_on_after(7.5) as deadline:
+            await cluster.clock.sleep(100.0)
+        assert deadline.expired
+        assert cluster.clock.now() - started == pytest.approx(7.5)
+        with api.move_on_after(7.5) as deadline:
+            await cluster.clock.sleep(1.0)
+        assert not deadline.expired
+        with pytest.raises(NotFound), api.move_on_after(7.5):
+            await api.get(Pod, "default", "missing")
+
+    serve(body)
