@@ -178,7 +178,7 @@ class Informer:
         self.lists += 1
         self._replace(list(listed.items), span)
         self.last_resource_version = listed.metadata.resource_version
-        self.api.ctx.log.debug(
+        self.api.ctx.log.info(
             "informer_listed",
             ctx=span,
             resource=self.info.resource,

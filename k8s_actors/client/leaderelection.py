@@ -115,7 +115,7 @@ class LeaderElector:
                     await clock.sleep(self.retry_period)
             self._maybe_report_transition()
             if not renewed:
-                self.api.ctx.log.info(
+                self.api.ctx.log.warning(
                     "leader_lost", namespace=self.namespace, lease=self.name, identity=self.identity
                 )
                 return
