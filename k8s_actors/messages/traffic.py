@@ -28,7 +28,7 @@ CLUSTER_DNS_IP = "10.96.0.10"
 CLUSTER_DOMAIN = "cluster.local"
 
 DnsRcode = Literal["NOERROR", "NXDOMAIN", "SERVFAIL"]
-RouteOutcome = Literal["endpoint", "direct", "no_endpoints", "no_route"]
+RouteOutcome = Literal["endpoint", "direct", "no_endpoints", "dropped", "no_route"]
 TrafficError = Literal["", "resolve", "refused", "timeout", "no_endpoints", "no_route"]
 """Why a request failed: `resolve` (no such host), `refused` (no listener or nothing to route to),
 `timeout` (the path is cut or the node is down), `no_endpoints` (a service without ready
@@ -80,8 +80,10 @@ class ProxyRoute(Message, frozen=True, kw_only=True):
 
 class ProxyRouteAnswer(Message, frozen=True, kw_only=True):
     """`endpoint`: a service rule chose `endpoint_ip:endpoint_port` on `node` (pod `pod`);
-    `direct`: the address is a pod IP (or node IP) reached without translation;
-    `no_endpoints` / `no_route`: nothing to send to (the caller reports it)."""
+    `direct`: the address is a pod IP (or node IP) of `node`, reached without translation;
+    `no_endpoints`: the service has no usable endpoint (REJECT: connection refused);
+    `dropped`: a Local traffic policy without a local endpoint (DROP: the client times out);
+    `no_route`: nothing owns the address (the client times out)."""
 
     outcome: RouteOutcome
     endpoint_ip: str = ""
@@ -95,9 +97,10 @@ class ProxyRouteAnswer(Message, frozen=True, kw_only=True):
 
 
 class ProxyConnectionClosed(Message, frozen=True, kw_only=True):
-    """A connection routed by `ProxyRoute` ended (IPVS least-connection keeps counts)."""
+    """A connection routed by `ProxyRoute` ended (IPVS least-connection keeps counts); `rule`
+    is the answer's rule (the virtual server)."""
 
-    service: str
+    rule: str
     endpoint_ip: str
     endpoint_port: int
 
