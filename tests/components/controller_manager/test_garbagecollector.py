@@ -7,11 +7,16 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import msgspec
+
+from k8s_actors.api.manifest import load_manifests
 from k8s_actors.api.meta import ObjectMeta, OwnerReference
+from k8s_actors.api.objects.cluster import Node
 from k8s_actors.api.objects.config import ConfigMap
 from k8s_actors.api.objects.container import Container
 from k8s_actors.api.objects.machinery import DeleteOptions
 from k8s_actors.api.objects.pod import Pod, PodSpec
+from k8s_actors.api.objects.workloads import ReplicaSet
 from k8s_actors.client import NotFound
 from k8s_actors.components.controller_manager import ControllerFactory, ControllerManager
 from k8s_actors.components.controller_manager.garbagecollector import (
@@ -86,11 +91,13 @@ def configmap(name: str, *owners: OwnerReference) -> ConfigMap:
     return ConfigMap(metadata=ObjectMeta(name=name, owner_references=owners))
 
 
-def replicaset(name: str, *owners: OwnerReference) -> Any:
-    from k8s_actors.api.manifest import load_manifests
-
+def replicaset(name: str, *owners: OwnerReference) -> ReplicaSet:
+    """A ReplicaSet of 2 replicas (`app: <name>`) owned by `owners`."""
     (obj,) = load_manifests(REPLICASET.replace("NAME", name))
-    return type(obj)(metadata=ObjectMeta(name=name, owner_references=owners), spec=obj.spec)
+    assert isinstance(obj, ReplicaSet)
+    return msgspec.structs.replace(
+        obj, metadata=msgspec.structs.replace(obj.metadata, owner_references=owners)
+    )
 
 
 async def exists(cluster: Cluster, kind: str, name: str) -> Any:
@@ -250,8 +257,6 @@ def test_cluster_scoped_owner_collects_namespaced_dependents() -> None:
     """A Node can own a pod in any namespace (a mirror pod, say)."""
 
     async def body(cluster: Cluster) -> None:
-        from k8s_actors.api.objects.cluster import Node
-
         node = await cluster.create(Node(metadata=ObjectMeta(name="node-1")))
         await cluster.create(pod("mirror", owned_by(node, block=None, controller=True)))
         await cluster.advance(1.0)
