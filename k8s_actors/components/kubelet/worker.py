@@ -291,6 +291,7 @@ class PodWorker:
             self.unhealthy[name] = f"Container {name} failed {kind} probe{suffix}"
 
     def _observe_exits(self, span: TraceContext) -> None:
+        self.node.runtime.settle(self.node.now)
         for container in self.node.runtime.latest(self.uid).values():
             if container.state == "exited" and container.id not in self.seen_exits:
                 self.seen_exits[container.id] = None
