@@ -428,3 +428,18 @@ def test_an_orphan_replica_set_with_the_template_is_adopted_as_the_new_one() -> 
     assert ref is not None and ref.uid == d.metadata.uid
     assert rs.metadata.annotations[du.REVISION_ANNOTATION] == "1"
     assert condition(d, du.PROGRESSING)[1] == "NewReplicaSetAvailable"
+
+
+def test_the_same_seed_gives_the_same_trace() -> None:
+    """A rollout replays byte for byte: names, hashes, events and their order."""
+
+    async def body(cluster: Cluster) -> list[bytes]:
+        await cluster.create(web())
+        await settle(cluster, 3)
+        await set_image(cluster, "nginx:1.26")
+        await settle(cluster, 6)
+        return list(cluster.lines)
+
+    first = on_cluster(body, seed=7)
+    assert first == on_cluster(body, seed=7)
+    assert any(b"deployment_replica_set_scaled" in line for line in first)
