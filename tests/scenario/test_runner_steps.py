@@ -109,14 +109,77 @@ def test_total_message_loss_for_a_while_fails_an_apply(tmp_path: Path) -> None:
     assert _user(records, "fault_lifted")[0]["t"] == 5.0
 
 
-def test_node_faults_say_they_need_the_kubelet(tmp_path: Path) -> None:
-    """A valid node fault fails its step clearly until nodes are simulated."""
+NODES_READY = "  - expect: {resource: nodes, for: 'jsonpath={.spec.taints}=', within: 30s}\n"
+
+
+def _by(records: list[dict[str, Any]], actor: str, event: str) -> list[dict[str, Any]]:
+    return [r for r in records if r["actor"] == actor and r["event"] == event]
+
+
+def test_node_down_stops_its_lease_and_its_ready_turns_unknown(tmp_path: Path) -> None:
+    """nodeDown stops node-2's kubelet: its Lease is no longer renewed while node-1's is, and the
+    node lifecycle controller writes Ready=Unknown once 50 s have passed since its last renewal."""
     cluster = "cluster:\n  nodes: [{count: 2}]\n"
-    result, _ = _play(tmp_path, "  - fault: {nodeDown: node-2}\n", cluster=cluster)
-    (error,) = result.errors
-    assert error.endswith(
-        "(fault nodeDown node-2): fault nodeDown is not available yet: needs the kubelet"
-    )
+    steps = NODES_READY + "  - sleep: 15s\n  - fault: {nodeDown: node-2}\n"
+    steps += "  - expect: {resource: node/node-2, never: condition=Ready=Unknown, during: 40s}\n"
+    steps += "  - expect: {resource: node/node-2, for: condition=Ready=Unknown, within: 25s}\n"
+    result, records = _play(tmp_path, steps, cluster=cluster)
+    assert result.passed, result.errors
+    (down,) = _user(records, "fault_injected")
+    assert _by(records, "supervisor", "actor_stopped")[0]["target"] == "kubelet/node-2"
+    renewals = {
+        node: [r["t"] for r in _by(records, f"kubelet/{node}", "kubelet_lease_renewed")]
+        for node in ("node-1", "node-2")
+    }
+    assert renewals["node-2"] and max(renewals["node-2"]) <= down["t"]
+    assert max(renewals["node-1"]) >= down["t"] + 40
+    (unknown,) = [r for r in records if r["event"] == "node_health_unknown"]
+    assert unknown["name"] == "node-2" and unknown["t"] - max(renewals["node-2"]) >= 50
+
+
+def test_kubelet_crash_restarts_it_and_it_reconciles_its_pods(tmp_path: Path) -> None:
+    """A kubelet crashed for 20 s comes back, adopts the running container of `keep` without
+    recreating it, kills `gone` (deleted meanwhile) and starts `late` (bound meanwhile)."""
+    cluster = "cluster:\n  nodes: [{count: 1}]\n"
+    steps = NODES_READY
+    steps += "  - kubectl: run keep --image=nginx:1.24\n  - kubectl: run gone --image=nginx:1.24\n"
+    steps += "  - expect: {resource: pods, for: condition=Ready, within: 30s}\n"
+    steps += "  - fault: {kubeletCrash: {node: node-1, for: 20s}}\n"
+    steps += "  - kubectl: delete pod gone --wait=false\n  - kubectl: run late --image=nginx:1.24\n"
+    steps += "  - expect: {resource: pod/late, for: condition=Ready, within: 1m}\n"
+    steps += "  - expect: {resource: pod/gone, for: delete, within: 1m}\n"
+    steps += "  - expect: {resource: pod/keep, for: condition=Ready}\n"
+    result, records = _play(tmp_path, steps, cluster=cluster)
+    assert result.passed, result.errors
+    (crash,) = _user(records, "fault_injected")
+    (back,) = _user(records, "fault_lifted")
+    assert back["t"] == crash["t"] + 20
+    kubelet = "kubelet/node-1"
+    restarted = [r for r in _by(records, "supervisor", "actor_started") if r["target"] == kubelet]
+    assert restarted[-1]["t"] == back["t"]
+    created = [(r["name"], r["t"]) for r in _by(records, kubelet, "cri_create_container")]
+    assert [name for name, t in created if t > crash["t"]] == ["late"]
+    assert min(t for name, t in created if name == "late") >= back["t"]
+    killed = [r["name"] for r in _by(records, kubelet, "kubelet_pod_killed")]
+    assert killed == ["gone"]
+
+
+def test_image_pull_fails_makes_new_pulls_of_that_image_fail(tmp_path: Path) -> None:
+    """imagePullFails nginx:1.25: a new pod of that image waits in ErrImagePull/ImagePullBackOff
+    while a pod of another image still pulls and runs."""
+    cluster = "cluster:\n  nodes: [{count: 1}]\n"
+    steps = NODES_READY + "  - fault: {imagePullFails: {image: nginx:1.25}}\n"
+    steps += "  - kubectl: run new --image=nginx:1.25\n  - kubectl: run old --image=nginx:1.24\n"
+    steps += "  - expect: {resource: pod/old, for: condition=Ready, within: 30s}\n"
+    steps += "  - expect: {resource: pod/new, for: "
+    steps += "'jsonpath={.status.containerStatuses[0].state.waiting.reason}=ImagePullBackOff', "
+    steps += "within: 30s}\n"
+    result, records = _play(tmp_path, steps, cluster=cluster)
+    assert result.passed, result.errors
+    failed = [r for r in records if r["event"] == "cri_pull_image_failed"]
+    assert failed and {r["image"] for r in failed} == {"nginx:1.25"}
+    pulled = [r["image"] for r in records if r["event"] == "cri_pull_image"]
+    assert pulled == ["nginx:1.24"]
 
 
 def test_for_within_passes_at_the_instant_it_first_holds(tmp_path: Path) -> None:
