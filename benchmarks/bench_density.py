@@ -1,0 +1,161 @@
+"""Cluster density: N nodes, M pods from `kubectl create deployment`, until every pod is Running.
+
+The whole cluster (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, one kubelet and
+one kube-proxy per node, kubectl) runs in this process on the virtual clock. The pods come from
+`--deployments` Deployments made by the kubectl actor (`kubectl create deployment dN
+--image=registry.k8s.io/pause:3.10 --replicas=R`), so they travel the real path: Deployment
+controller, ReplicaSet controller, scheduler, kubelet (sandbox, CNI, pull, start), status.
+Running pods are counted straight from etcd's store (a list through the API server of 150,000
+pods would cost more than what it measures). Printed: wall seconds and simulated seconds from the
+first kubectl command to all pods Running, and the process's peak RSS (ru_maxrss).
+
+The tracer is always on; `--trace FILE` writes the trace to a file, otherwise each encoded
+line is handed to a sink that discards it (the cost of building records remains).
+
+Run: python benchmarks/bench_density.py [--nodes 100] [--pods 3000] [--deployments 1]
+     [--trace FILE] [--profile] [--poll 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import pstats
+import resource
+import sys
+import time
+from pathlib import Path
+from typing import IO, Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from k8s_actors.api.quantity import Quantity
+from k8s_actors.kernel import run
+from k8s_actors.scenario.cluster import Cluster
+from k8s_actors.scenario.spec import DEFAULT_CAPACITY, ClusterSpec, NodeSpec
+
+IMAGE = "registry.k8s.io/pause:3.10"
+# Simulated seconds allowed for the whole rollout before the benchmark gives up.
+ROLLOUT_TIMEOUT = 7200.0
+
+
+class DiscardSink:
+    """A trace sink that drops every line: the tracer's record building is kept, the I/O not."""
+
+    def write(self, data: bytes, /) -> int:
+        return len(data)
+
+
+def node_specs(count: int) -> tuple[NodeSpec, ...]:
+    """`count` identical nodes as a `nodes:` group would give them (110 pods each)."""
+    capacity = {key: Quantity.parse(text) for key, text in DEFAULT_CAPACITY.items()}
+    return tuple(
+        NodeSpec(
+            name=f"node-{number}",
+            capacity=capacity,
+            allocatable=dict(capacity),
+            labels={"kubernetes.io/hostname": f"node-{number}", "kubernetes.io/os": "linux"},
+        )
+        for number in range(1, count + 1)
+    )
+
+
+def split(total: int, parts: int) -> list[int]:
+    """`total` replicas over `parts` Deployments, as even as possible."""
+    base, extra = divmod(total, parts)
+    return [base + (1 if index < extra else 0) for index in range(parts)]
+
+
+def running_pods(cluster: Cluster) -> int:
+    """Pods bound to a node and Running, read from etcd's store."""
+    count = 0
+    for kv in cluster.etcd_store.range("/registry/pods/", prefix=True).kvs:
+        pod = kv.value
+        if pod.spec.node_name and pod.status is not None and pod.status.phase == "Running":
+            count += 1
+    return count
+
+
+def peak_rss_gib() -> float:
+    """The process's peak resident set size (ru_maxrss is in KiB on Linux)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / (1024 * 1024)
+
+
+async def rollout(cluster: Cluster, pods: int, deployments: int, poll: float) -> dict[str, Any]:
+    """Create the Deployments through kubectl; wait for every pod Running; the figures."""
+    started = time.perf_counter()
+    virtual_start = cluster.now
+    for index, replicas in enumerate(split(pods, deployments)):
+        result = await cluster.kubectl(
+            f"create deployment d{index} --image={IMAGE} --replicas={replicas}"
+        )
+        if result.exit_code != 0:
+            raise RuntimeError(f"kubectl failed: {result}")
+
+    async def all_running() -> bool:
+        return running_pods(cluster) >= pods
+
+    done = await cluster.wait_for(all_running, timeout=ROLLOUT_TIMEOUT, poll=poll)
+    return {
+        "done": done,
+        "running": running_pods(cluster),
+        "wall": time.perf_counter() - started,
+        "simulated": cluster.now - virtual_start,
+        "records": cluster.tracer.records,
+    }
+
+
+def measure(
+    nodes: int, pods: int, deployments: int, poll: float, trace: IO[bytes] | None
+) -> dict[str, Any]:
+    async def main() -> dict[str, Any]:
+        setup_started = time.perf_counter()
+        sink = trace if trace is not None else DiscardSink()
+        async with Cluster(seed=1, trace=sink, spec=ClusterSpec(nodes=node_specs(nodes))) as c:
+            # Let every kubelet register its Node and report Ready before the clock starts.
+            await c.advance(15)
+            setup = time.perf_counter() - setup_started
+            figures = await rollout(c, pods, deployments, poll)
+            figures["setup"] = setup
+            return figures
+
+    return run(main)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--nodes", type=int, default=100)
+    parser.add_argument("--pods", type=int, default=3000)
+    parser.add_argument("--deployments", type=int, default=1)
+    parser.add_argument("--poll", type=float, default=5.0, help="simulated seconds between counts")
+    parser.add_argument("--trace", type=Path, default=None, help="write the trace to this file")
+    parser.add_argument("--profile", action="store_true", help="cProfile; top 25 cum and tottime")
+    args = parser.parse_args()
+    command = " ".join(["python", "benchmarks/bench_density.py", *sys.argv[1:]])
+    profiler = cProfile.Profile() if args.profile else None
+    trace = args.trace.open("wb") if args.trace else None
+    if profiler:
+        profiler.enable()
+    try:
+        figures = measure(args.nodes, args.pods, args.deployments, args.poll, trace)
+    finally:
+        if profiler:
+            profiler.disable()
+        if trace:
+            trace.close()
+    if profiler:
+        stats = pstats.Stats(profiler)
+        stats.sort_stats("cumulative").print_stats(25)
+        stats.sort_stats("tottime").print_stats(25)
+    status = "all Running" if figures["done"] else f"TIMED OUT, {figures['running']} Running"
+    print(
+        f"density: {args.nodes} nodes, {args.pods} pods in {args.deployments} Deployment(s): "
+        f"{status} after {figures['wall']:.1f} s wall, {figures['simulated']:.1f} s simulated; "
+        f"setup {figures['setup']:.1f} s wall; peak RSS {peak_rss_gib():.2f} GiB; "
+        f"{figures['records']:,} trace records ({'file' if args.trace else 'discarded'})"
+    )
+    print(f"reproduce: {command}")
+
+
+if __name__ == "__main__":
+    main()
