@@ -20,6 +20,7 @@ from k8s_actors.components.scheduler.framework import (
     SKIP,
     Code,
     CycleState,
+    Handle,
     Plugin,
     Status,
 )
@@ -61,6 +62,29 @@ def _has_keys(node: NodeInfo, constraints: list[Constraint]) -> bool:
 class PodTopologySpread(Plugin):
     name = "PodTopologySpread"
     events = ("NodeAdd", "NodeUpdate", "AssignedPodDelete", "AssignedPodAdd")
+
+    def __init__(self, handle: Handle) -> None:
+        super().__init__(handle)
+        # Per node name, the last hostname count: (node, generation, selector, namespace, count).
+        # Valid while it is the same NodeInfo at the same generation (bumped on every pod added
+        # or removed), so that scoring a Deployment's pods walks only the nodes that changed.
+        self._host_counts: dict[str, tuple[NodeInfo, int, tuple[Any, ...], str, int]] = {}
+
+    def _host_count(self, node: NodeInfo, selector: Selector, namespace: str) -> int:
+        """count_matching for the hostname domain, reusing the node's count while unchanged."""
+        key = (selector.matches_nothing, selector.requirements)
+        memo = self._host_counts.get(node.name)
+        if (
+            memo is not None
+            and memo[0] is node
+            and memo[1] == node.generation
+            and memo[2] == key
+            and memo[3] == namespace
+        ):
+            return memo[4]
+        count = count_matching(node, selector, namespace)
+        self._host_counts[node.name] = (node, node.generation, key, namespace, count)
+        return count
 
     def _constraints(self, pod: PodInfo, action: str) -> list[Constraint]:
         spec = pod.pod.spec.topology_spread_constraints
@@ -162,7 +186,7 @@ class PodTopologySpread(Plugin):
                 if value is None:
                     continue
                 if c.key == HOSTNAME:
-                    count = count_matching(node, c.selector, pod.namespace)
+                    count = self._host_count(node, c.selector, pod.namespace)
                 else:
                     count = counts.get((c.key, value), 0)
                 total += count * weight + (c.max_skew - 1)
