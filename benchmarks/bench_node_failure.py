@@ -92,6 +92,7 @@ async def scenario(
         if kv.value.spec.node_name in census.down
     )
     started = time.perf_counter()
+    cpu_started = time.process_time()
     failed_at = cluster.now
     for name in failed:
         await cluster.stop_node(name)
@@ -104,6 +105,7 @@ async def scenario(
         "done": done,
         "on_failed": on_failed,
         "wall": time.perf_counter() - started,
+        "cpu": time.process_time() - cpu_started,
         "simulated": cluster.now - failed_at,
         "first_deletion": _since(census.first_deletion, failed_at),
         "last_deletion": _since(census.last_deletion, failed_at),
@@ -145,7 +147,8 @@ def main() -> None:
     print(
         f"node failure: {args.down} of {args.nodes} nodes down, {args.pods} pods "
         f"({figures['on_failed']} on the failed nodes): {status} after {figures['wall']:.1f} s "
-        f"wall, {figures['simulated']:.0f} s simulated; first pod marked for deletion at "
+        f"wall ({figures['cpu']:.1f} s CPU), {figures['simulated']:.0f} s simulated; "
+        f"first pod marked for deletion at "
         f"{figures['first_deletion']}, last at {figures['last_deletion']} (simulated, after the "
         f"failure, to within {POLL:.0f} s); peak RSS {peak_rss_gib():.2f} GiB"
     )
