@@ -148,6 +148,8 @@ def test_replica_set_controller_creates_three_pods_in_batches_of_1_then_2(trace:
     pods = _stored(trace, "Pod", "create", lambda r: True)
     assert len(pods) == 3
     assert all(trace.caused(batches[0], pod) for pod in pods)
+    for pod in pods:
+        _in_order([*_pipeline(trace, pod)[:5], _etcd_write(trace, pod), pod])
     assert batches[0]["seq"] < pods[0]["seq"] < batches[1]["seq"] < pods[1]["seq"]
     synced = trace.one("replicaset_synced", name=replica_set["name"], creates=3)
     assert (synced["diff"], synced["span_id"]) == (-3, batches[0]["span_id"])
