@@ -17,7 +17,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from k8s_actors.cli import trace_verbs
+from k8s_actors.cli import rules_verb, trace_verbs
 from k8s_actors.cli.progress import expected_length, progress_bar, wanted
 from k8s_actors.cli.summary import print_failures, print_summary
 from k8s_actors.scenario.durations import DurationError, parse_duration
@@ -49,6 +49,7 @@ def _parser() -> argparse.ArgumentParser:
     validate_verb.add_argument("scenarios", nargs="+", metavar="SCENARIO")
     verbs.add_parser("scenarios", help="list the bundled scenarios")
     trace_verbs.register(verbs)
+    rules_verb.register(verbs)
     return parser
 
 
@@ -58,6 +59,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _list_bundled()
     if args.verb == "trace":
         return trace_verbs.run(args)
+    if args.verb == "rules":
+        return rules_verb.run_rules(args)
     loaded, problems = _load_all(args.scenarios)
     if problems:
         for problem in problems:

@@ -139,6 +139,10 @@ class ExecRequest(Message, frozen=True, kw_only=True):
 
 
 class ExecResult(Message, frozen=True, kw_only=True):
+    """The command's exit code and output; `error`: the session never started (kubectl prints
+    it and exits 1)."""
+
     exit_code: int
+    error: str = ""
     stdout: str = ""
     stderr: str = ""

@@ -34,7 +34,9 @@ from k8s_actors.client.errors import (
     error_from_transport,
 )
 from k8s_actors.components.apiserver import APISERVER_ADDRESS, ApiServer
+from k8s_actors.components.dns import CoreDns
 from k8s_actors.components.etcd import ETCD_ADDRESS, Etcd
+from k8s_actors.components.kube_proxy import KubeProxy
 from k8s_actors.components.kubelet import (
     ImageBehaviour,
     ImageCatalogue,
@@ -65,6 +67,7 @@ from k8s_actors.messages import (
     UserInfo,
 )
 from k8s_actors.messages.kubectl import KubectlResult, RunKubectl
+from k8s_actors.messages.traffic import COREDNS, kube_proxy_address
 from k8s_actors.scenario.components import KUBECTL_ADDRESS, controller_manager, kubectl_actor
 from k8s_actors.scenario.spec import ClusterSpec, ImageSpec, NodeSpec
 from k8s_actors.store import Store
@@ -130,6 +133,7 @@ class Cluster:
         await self._start_scheduler()
         await self._start_kubectl()
         await self._start_kubelets()
+        await self._start_network()
         return self
 
     async def _start_controller_managers(self) -> None:
@@ -178,6 +182,19 @@ class Cluster:
                 ActorSpec(
                     kubelet_address(node.name),
                     _kubelet_factory(config, runtime, catalogue),
+                    groups=(node.name,),
+                )
+            )
+
+    async def _start_network(self) -> None:
+        """Cluster DNS, and one kube-proxy per node beside its kubelet (same address group)."""
+        await self.supervisor.start(ActorSpec(COREDNS, CoreDns, groups=(CONTROL_PLANE,)))
+        mode = self.spec.config.get("proxyMode", "iptables")
+        for node in self.spec.nodes:
+            await self.supervisor.start(
+                ActorSpec(
+                    kube_proxy_address(node.name),
+                    _kube_proxy_factory(node.name, mode),
                     groups=(node.name,),
                 )
             )
@@ -376,6 +393,10 @@ def _controller_manager_factory(
     factory: Callable[..., Any], name: str, controllers: list[Any], config: dict[str, Any]
 ) -> Callable[[], Any]:
     return lambda: factory(name, controllers=controllers, settings=dict(config))
+
+
+def _kube_proxy_factory(node: str, mode: str) -> Callable[[], Any]:
+    return lambda: KubeProxy(node, "ipvs" if mode == "ipvs" else "iptables")
 
 
 def _kubelet_factory(

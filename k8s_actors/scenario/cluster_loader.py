@@ -23,6 +23,7 @@ from k8s_actors.scenario.spec import (
     DEFAULT_CAPACITY,
     DURATION_SETTINGS,
     INTEGER_SETTINGS,
+    PROXY_MODES,
     TAINT_EFFECTS,
     ClusterSpec,
     ImageSpec,
@@ -281,6 +282,11 @@ def _setting(key: str, node: yaml.Node, problems: Problems, where: str) -> Any:
         return integer_of(node, problems, where, minimum=0)
     text = text_of(node, problems, where)
     if text is None:
+        return None
+    if key == "proxyMode":
+        if text in PROXY_MODES:
+            return text
+        problems.add(node, where, f'must be one of {", ".join(PROXY_MODES)}, got "{text}"')
         return None
     if key == "serviceNodePortRange":
         low, dash, high = text.partition("-")

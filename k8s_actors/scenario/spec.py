@@ -30,7 +30,10 @@ CONFIG_DEFAULTS: dict[str, Any] = {
     "nodeCIDRMaskSize": 24,
     "serviceClusterIPRange": "10.96.0.0/12",
     "serviceNodePortRange": "30000-32767",
+    "proxyMode": "iptables",
 }
+# kube-proxy's --proxy-mode values (and the IPVS scheduler used by ipvs: rr).
+PROXY_MODES = ("iptables", "ipvs")
 DURATION_SETTINGS = (
     "nodeMonitorGracePeriod",
     "nodeStartupGracePeriod",

@@ -26,6 +26,7 @@ from k8s_actors.components.kubectl import wait as wait_verb
 from k8s_actors.components.kubectl.command import Command
 from k8s_actors.components.kubectl.commands import parse_command
 from k8s_actors.components.kubectl.errors import KubectlError, KubectlUsageError
+from k8s_actors.components.kubectl.exec import run_exec
 from k8s_actors.components.kubectl.run import generate_run
 from k8s_actors.components.kubectl.session import Session
 from k8s_actors.kernel import Envelope, TraceContext
@@ -36,10 +37,6 @@ __all__ = ["KUBECTL_ADDRESS", "USER_AGENT", "Kubectl"]
 KUBECTL_ADDRESS = "kubectl"
 USER_AGENT = "kubectl/v1.32.0 (linux/amd64) kubernetes/simulated"
 ADMIN = UserInfo(username="kubernetes-admin")
-EXEC_UNAVAILABLE = (
-    "error: unable to upgrade connection: exec streams through the kubelet, which this "
-    "simulation does not run yet"
-)
 
 Verb = Callable[[Session], Awaitable[None]]
 _VERBS: dict[str, Verb] = {
@@ -54,6 +51,7 @@ _VERBS: dict[str, Verb] = {
     "uncordon": nodes.run_cordon,
     "drain": nodes.run_drain,
     "expose": expose.run_expose,
+    "exec": run_exec,  # straight to the pod's kubelet (see exec.py)
 }
 
 
@@ -101,8 +99,6 @@ class Kubectl(ComponentActor):
         namespace = command.namespace or request.namespace
         try:
             objects = self._objects(command, namespace, span)
-            if command.verb == "exec":
-                raise KubectlError(EXEC_UNAVAILABLE)
             resources = await self._discover(span)
             self._load_kubeconfig(command, span)
             session = Session(self.ctx, self.api, span, command, namespace, resources)

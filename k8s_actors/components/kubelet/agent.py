@@ -22,12 +22,14 @@ from k8s_actors.components.kubelet import nodestatus
 from k8s_actors.components.kubelet.admission import admit
 from k8s_actors.components.kubelet.config import ImageCatalogue, NodeConfig
 from k8s_actors.components.kubelet.events import KubeletEvents
+from k8s_actors.components.kubelet.exec import ExecServer  # traffic: exec and HTTP
+from k8s_actors.components.kubelet.nettraffic import serve as serve_http  # traffic
 from k8s_actors.components.kubelet.node import NodeContext
 from k8s_actors.components.kubelet.runtime import NodeRuntime
 from k8s_actors.components.kubelet.status import TERMINAL_PHASES
 from k8s_actors.components.kubelet.worker import PodWorker
-from k8s_actors.kernel import TraceContext
-from k8s_actors.messages import UserInfo
+from k8s_actors.kernel import Envelope, TraceContext
+from k8s_actors.messages import ExecRequest, HttpRequest, UserInfo
 
 
 def kubelet_address(node: str) -> str:
@@ -141,6 +143,27 @@ class Kubelet(ComponentActor):
         worker = self.workers.get(pod_uid)
         if worker is not None:
             worker.poke()
+
+    # -- traffic: kubectl exec and HTTP to this node's pods (modules `exec`, `nettraffic`) ---------
+
+    def receive(self, envelope: Envelope) -> None:
+        node, payload = self.node, envelope.payload
+        if node is None:
+            return  # not started: like a node whose kubelet is not up, nothing answers
+        span = self.ctx.child_span(envelope.ctx)
+        if isinstance(payload, HttpRequest):
+            self.ctx.reply(envelope, serve_http(node, self._pods, payload, span), span)
+        elif isinstance(payload, ExecRequest):
+            self.ctx.tasks.start_soon(self._exec, node, envelope, payload, span)
+
+    def _pods(self) -> list[Pod]:
+        return [worker.pod for worker in self.workers.values()]
+
+    async def _exec(
+        self, node: NodeContext, envelope: Envelope, request: ExecRequest, span: TraceContext
+    ) -> None:
+        result = await ExecServer(node, self._pods).run(request, span)
+        self.ctx.reply(envelope, result, span)
 
     # -- restart -----------------------------------------------------------------------------------
 

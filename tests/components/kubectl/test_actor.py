@@ -77,15 +77,15 @@ def test_usage_error_sends_nothing_and_exits_1() -> None:
     assert events == ["kubectl_command_received", "kubectl_output"]
 
 
-def test_exec_is_parsed_but_not_run_yet() -> None:
-    """exec answers exit 1 with a clear message until the kubelet streams exist."""
+def test_exec_of_a_missing_pod_is_not_found() -> None:
+    """exec reads the pod first: a missing pod is the server's NotFound, exit 1."""
 
     async def body(sh: Shell) -> KubectlResult:
         return await sh("exec web -- ls")
 
     result = shell(body)
     assert result.exit_code == 1
-    assert "exec streams through the kubelet" in result.stderr
+    assert result.stderr == 'Error from server (NotFound): pods "web" not found\n'
 
 
 def test_output_record_carries_the_result() -> None:
