@@ -24,7 +24,7 @@ T = TypeVar("T")
 WEB = """
 apiVersion: v1
 kind: Pod
-metadata: {{name: {name}, namespace: default, labels: {{app: web}}}}
+metadata: {{name: {name}, namespace: default, labels: {{app: {app}}}}}
 spec:
   nodeName: {node}
   containers:
@@ -38,7 +38,7 @@ kind: Service
 metadata: {{name: {name}, namespace: default}}
 spec:
   clusterIP: {ip}
-  selector: {{app: web}}
+  selector: {{app: {app}}}
   ports: [{{port: 80, targetPort: 8080}}]
 """
 
@@ -60,12 +60,16 @@ def in_cluster(body: Callable[[Cluster], Awaitable[T]], mode: str = "iptables") 
 
 
 async def start_web(cluster: Cluster) -> dict[str, Any]:
-    """Three web pods (two on node-2), a client on node-1, Service web and its slice."""
+    """Three web pods (two on node-2), a client on node-1, Service web and a slice of its
+    three pods (written here too, so the test does not wait for the EndpointSlice controller)."""
     placement = {"web-a": "node-1", "web-b": "node-2", "web-c": "node-2", "client": "node-1"}
     for name, where in placement.items():
-        await cluster.apply(load_manifests(WEB.format(name=name, node=where)))
-    await cluster.apply(load_manifests(SERVICE.format(name="web", ip="10.96.0.12")))
-    await cluster.apply(load_manifests(SERVICE.format(name="empty", ip="10.96.0.13")))
+        app = "client" if name == "client" else "web"
+        await cluster.apply(load_manifests(WEB.format(name=name, node=where, app=app)))
+    await cluster.apply(load_manifests(SERVICE.format(name="web", ip="10.96.0.12", app="web")))
+    await cluster.apply(
+        load_manifests(SERVICE.format(name="empty", ip="10.96.0.13", app="nothing"))
+    )
 
     async def running() -> bool:
         pods = await cluster.list("pods", "default")
