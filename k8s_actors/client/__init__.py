@@ -22,6 +22,7 @@ from k8s_actors.client.errors import (
     Unavailable,
     error_from_status,
 )
+from k8s_actors.client.events import EventRecorder
 from k8s_actors.client.informer import (
     EventHandler,
     Informer,
@@ -51,6 +52,7 @@ __all__ = [
     "ComponentActor",
     "Conflict",
     "EventHandler",
+    "EventRecorder",
     "Forbidden",
     "Gone",
     "IndexFunc",

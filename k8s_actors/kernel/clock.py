@@ -88,9 +88,10 @@ class VirtualEventLoop(asyncio.SelectorEventLoop):
         while scheduled and scheduled[0].cancelled():
             heapq.heappop(scheduled)
         target = scheduled[0].when() if scheduled else self._virtual_now + timeout
-        # Whole nanoseconds: sums of fractional delays would otherwise drift (4.9999999999999964
-        # instead of 5), and a simulated instant should read the same however it was reached.
-        self._virtual_now = max(self._virtual_now, round(target, 9))
+        # Whole nanoseconds where that is not earlier than the timer: sums of fractional delays
+        # would otherwise drift (4.9999999999999964 instead of 5). Never below the due time, or
+        # the timer would not fire and timeouts would re-arm forever.
+        self._virtual_now = max(self._virtual_now, target, round(target, 9))
 
 
 class Cancellable(Protocol):
@@ -123,8 +124,8 @@ class Clock:
         return self._loop
 
     def now(self) -> float:
-        """Seconds since the start of the run, to the nanosecond."""
-        return round(self.loop.time() - self._origin, 9)
+        """Seconds since the start of the run (exact loop time; round it only for display)."""
+        return self.loop.time() - self._origin
 
     def call_later(self, delay: float, callback: Callable[[], object]) -> Cancellable:
         return self.loop.call_later(max(0.0, delay), callback)

@@ -222,8 +222,8 @@ class Cluster:
 
     @property
     def now(self) -> float:
-        """Simulated seconds since the cluster started."""
-        return self.clock.now()
+        """Simulated seconds since the cluster started, to the nanosecond (for reports)."""
+        return round(self.clock.now(), 9)
 
     async def advance(self, seconds: float) -> None:
         """Let the cluster run for `seconds` of simulated time."""
@@ -237,13 +237,13 @@ class Cluster:
         poll: float = 1.0,
     ) -> bool:
         """Check `condition` every `poll` seconds until it holds (True) or `timeout` passes."""
-        deadline = self.now + timeout
+        deadline = self.clock.now() + timeout
         while True:
             if await condition():
                 return True
-            if self.now >= deadline:
+            if self.clock.now() >= deadline:
                 return False
-            await self.clock.sleep(min(poll, max(0.0, deadline - self.now)))
+            await self.clock.sleep(min(poll, max(0.0, deadline - self.clock.now())))
 
     # -- API -------------------------------------------------------------------------------------
 

@@ -60,12 +60,12 @@ def evaluate(expression: str, document: Any) -> Any:
             index = int(arg)
             value = (
                 value[index]
-                if isinstance(value, list) and -len(value) <= index < len(value)
+                if isinstance(value, list | tuple) and -len(value) <= index < len(value)
                 else None
             )
         else:
             field, _, wanted = arg.partition("=")
-            if not isinstance(value, list):
+            if not isinstance(value, list | tuple):
                 return None
             matches = [item for item in value if str(_dig(item, field)) == wanted]
             value = matches[0] if matches else None

@@ -1,1 +1,1 @@
-"""The public test kit (layer 4): fakes, builders and Hypothesis strategies for simulated clusters."""
+"""The public test kit (layer 4): fakes, builders and Hypothesis strategies for clusters."""

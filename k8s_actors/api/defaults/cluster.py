@@ -17,14 +17,16 @@ NAMESPACE_FINALIZER = "kubernetes"
 
 
 def default_namespace(namespace: Namespace) -> Namespace:
-    """Finalizer `kubernetes`, phase Active, and the immutable metadata.name label."""
+    """Phase Active and the immutable metadata.name label.
+
+    The `kubernetes` finalizer is the namespace strategy's on create (PrepareForCreate), not a
+    default: on update spec.finalizers only change through the finalize subresource.
+    """
     meta = namespace.metadata
     labels = meta.labels
     if meta.name and labels.get(NAMESPACE_NAME_LABEL) != meta.name:
         labels = {**labels, NAMESPACE_NAME_LABEL: meta.name}
     spec = namespace.spec
-    if NAMESPACE_FINALIZER not in spec.finalizers:
-        spec = replace(spec, finalizers=(*spec.finalizers, NAMESPACE_FINALIZER))
     status = namespace.status
     if not status.phase:
         status = replace(status, phase="Active")

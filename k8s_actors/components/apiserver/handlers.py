@@ -269,9 +269,12 @@ def check_finalizers(kind: str, group: str, new: Any, old: Any) -> None:
 def finalizing_done(obj: Any) -> bool:
     """Deletion was pending on finalizers, the last is gone and no grace period is running."""
     meta = obj.metadata
+    # A namespace also waits for spec.finalizers ("kubernetes"), released through /finalize.
+    spec_finalizers = getattr(obj.spec, "finalizers", ()) if obj.kind == "Namespace" else ()
     return (
         meta.deletion_timestamp is not None
         and not meta.finalizers
+        and not spec_finalizers
         and not meta.deletion_grace_period_seconds
     )
 

@@ -16,6 +16,7 @@ from k8s_actors.api.objects.pod import PodStatus
 from k8s_actors.api.quantity import Quantity
 
 replace = msgspec.structs.replace
+NAMESPACE_FINALIZER = "kubernetes"
 
 # Kinds whose strategies track metadata.generation (apps and batch workloads, priority classes).
 GENERATION_KINDS = frozenset({"Deployment", "ReplicaSet", "DaemonSet", "StatefulSet", "Job"})
@@ -37,6 +38,10 @@ def prepare_for_create(obj: Any, uid: str, timestamp: str) -> Any:
         return replace(obj, status=PodStatus(phase="Pending", qos_class=qos_class(obj)))
     if obj.kind in GENERATION_KINDS:
         return replace(obj, status=type(obj.status)())
+    if obj.kind == "Namespace" and NAMESPACE_FINALIZER not in obj.spec.finalizers:
+        # pkg/registry/core/namespace/strategy.go PrepareForCreate: the kubernetes finalizer.
+        spec = replace(obj.spec, finalizers=(*obj.spec.finalizers, NAMESPACE_FINALIZER))
+        return replace(obj, spec=spec)
     return obj
 
 
@@ -61,6 +66,9 @@ def prepare_for_update(new: Any, old: Any, *, status_only: bool) -> Any:
     updated = replace(new, metadata=meta)
     if has_status(old):
         updated = replace(updated, status=old.status)
+    if old.kind == "Namespace":
+        # Only the finalize subresource changes a namespace's spec.finalizers.
+        updated = replace(updated, spec=replace(updated.spec, finalizers=old.spec.finalizers))
     if old.kind in GENERATION_KINDS and updated.spec != old.spec:
         updated = replace(updated, metadata=replace(meta, generation=old_meta.generation + 1))
     return updated

@@ -3,9 +3,9 @@
 `DEFAULT_CONTROLLERS` lists the controllers an instance runs, by their Kubernetes names.
 """
 
+from k8s_actors.client.events import EventRecorder
 from k8s_actors.components.controller_manager.base import Controller, ControllerContext
 from k8s_actors.components.controller_manager.deployment import DeploymentController
-from k8s_actors.components.controller_manager.events import EventRecorder
 from k8s_actors.components.controller_manager.garbagecollector import GarbageCollector
 from k8s_actors.components.controller_manager.manager import (
     CONTROLLER_MANAGER_ADDRESS,

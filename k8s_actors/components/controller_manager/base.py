@@ -17,7 +17,7 @@ from typing import Any
 
 from k8s_actors.client import ApiClient, AsyncWorkQueue, SharedInformerFactory
 from k8s_actors.client.cache import object_key
-from k8s_actors.components.controller_manager.events import EventRecorder
+from k8s_actors.client.events import EventRecorder
 from k8s_actors.kernel import ActorContext, Logger, TraceContext
 
 

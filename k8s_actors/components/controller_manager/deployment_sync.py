@@ -28,8 +28,8 @@ from k8s_actors.api.objects.workloads import (
     ReplicaSetSpec,
 )
 from k8s_actors.client import AlreadyExists, ApiClient, ApiError, Lister, NotFound
+from k8s_actors.client.events import EventRecorder
 from k8s_actors.components.controller_manager import deployment_util as du
-from k8s_actors.components.controller_manager.events import EventRecorder
 from k8s_actors.kernel import Clock, Logger, TraceContext
 
 

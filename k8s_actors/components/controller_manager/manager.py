@@ -15,8 +15,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from k8s_actors.client import ComponentActor, LeaderElector, SharedInformerFactory
+from k8s_actors.client.events import EventRecorder
 from k8s_actors.components.controller_manager.base import Controller, ControllerContext
-from k8s_actors.components.controller_manager.events import EventRecorder
 from k8s_actors.messages import UserInfo
 
 CONTROLLER_MANAGER_ADDRESS = "kube-controller-manager"

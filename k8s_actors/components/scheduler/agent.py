@@ -21,9 +21,9 @@ import anyio
 
 from k8s_actors.api.objects.pod import Pod
 from k8s_actors.client import ApiError, ComponentActor, LeaderElector, SharedInformerFactory
+from k8s_actors.client.events import EventRecorder
 from k8s_actors.components.scheduler.cache import Cache
 from k8s_actors.components.scheduler.core import NoNodesAvailable, Scheduler, ScheduleResult
-from k8s_actors.components.scheduler.events import EventRecorder
 from k8s_actors.components.scheduler.framework import CycleState, FitError, Handle
 from k8s_actors.components.scheduler.plugins import default_framework
 from k8s_actors.components.scheduler.plugins.default_preemption import VICTIMS

@@ -121,11 +121,6 @@ def test_the_kubernetes_finalizer_is_released_through_the_finalize_subresource()
     in_cluster(body, held=True)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="kube-apiserver removes a terminating namespace on any update once "
-    "metadata.finalizers is empty, ignoring spec.finalizers (handlers.finalizing_done)",
-)
 def test_a_namespace_survives_its_condition_updates_until_finalized() -> None:
     async def body(cluster: Cluster) -> None:
         await cluster.create(pod("stuck", node="node-1"))

@@ -1,9 +1,11 @@
-"""kube-scheduler's Event recorder: Scheduled, FailedScheduling and Preempted events.
+"""The Event recorder: `kind: Event` objects with Kubernetes' reasons and messages.
 
-Role: the scheduler's record.EventRecorder. An event is a core/v1 Event named
-`<pod>.<hex nanoseconds>` with source `default-scheduler`; the same (pod, type, reason,
-message) within 10 minutes bumps `count` and `lastTimestamp` of the earlier Event instead.
-Write failures are logged, never raised. Neighbours: `agent` (caller), `k8s_actors.client`.
+Role: what client-go's record.EventRecorder and its EventCorrelator do for every component. An
+event about an object is written as a core/v1 Event named `<object name>.<hex nanoseconds>`;
+the same (object, type, reason, message) seen again within 10 minutes bumps `count` and
+`lastTimestamp` of the existing Event instead of creating another (events_cache.go's
+EventAggregator/eventLogger). Write failures are logged, never raised. Neighbours: the
+components (callers), `client` (the API client).
 """
 
 from __future__ import annotations
@@ -13,19 +15,22 @@ from typing import Any
 from k8s_actors.api.meta import ObjectMeta
 from k8s_actors.api.objects.cluster import Event, EventSource
 from k8s_actors.api.objects.common import ObjectReference
-from k8s_actors.client import AlreadyExists, ApiClient, ApiError
+from k8s_actors.client.client import ApiClient
+from k8s_actors.client.errors import AlreadyExists, ApiError
 from k8s_actors.kernel import Logger, TraceContext
 
-__all__ = ["EventRecorder"]
+__all__ = ["AGGREGATE_WINDOW", "EventRecorder"]
 
+# An identical event within this window updates the previous one.
 AGGREGATE_WINDOW = 600.0
 NAME_ATTEMPTS = 5
 
 
 class EventRecorder:
-    def __init__(self, api: ApiClient, component: str, log: Logger) -> None:
+    def __init__(self, api: ApiClient, component: str, log: Logger, host: str = "") -> None:
         self.api = api
         self.component = component
+        self.host = host
         self.log = log
         self._seen: dict[tuple[str, str, str, str], tuple[Event, float]] = {}
         self._last_nanos = 0
@@ -33,6 +38,7 @@ class EventRecorder:
     async def event(
         self, obj: Any, type_: str, reason: str, message: str, span: TraceContext | None = None
     ) -> None:
+        """Record an event about `obj` (type Normal or Warning)."""
         clock = self.api.ctx.clock
         now = clock.now()
         self.log.info(
@@ -60,8 +66,8 @@ class EventRecorder:
     async def _create(
         self, obj: Any, type_: str, reason: str, message: str, span: TraceContext | None
     ) -> Event:
-        # Other components name their events about the same pod the same way; in virtual time
-        # they may share the instant, so a taken name moves on to the next nanosecond.
+        # Several components name their events about the same object the same way; in virtual
+        # time they may share the instant, so a taken name moves on to the next nanosecond.
         for _ in range(NAME_ATTEMPTS - 1):
             try:
                 created: Event = await self.api.create(
@@ -77,6 +83,7 @@ class EventRecorder:
         clock = self.api.ctx.clock
         meta = obj.metadata
         stamp = clock.timestamp()
+        # Named after the object and the time in nanoseconds, as client-go names events.
         nanos = round(clock.now() * 1e9) + int(clock.epoch.timestamp()) * 1_000_000_000
         nanos = max(nanos, self._last_nanos + 1)
         self._last_nanos = nanos
@@ -98,7 +105,7 @@ class EventRecorder:
             count=1,
             first_timestamp=stamp,
             last_timestamp=stamp,
-            source=EventSource(component=self.component),
+            source=EventSource(component=self.component, host=self.host),
             reporting_component=self.component,
-            reporting_instance=self.component,
+            reporting_instance=self.host or self.component,
         )
