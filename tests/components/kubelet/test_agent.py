@@ -138,7 +138,9 @@ def test_an_image_absent_from_the_catalogue_goes_to_image_pull_back_off() -> Non
         await node.wait(3)
         waiting = _status(await node.pod("ghost"), "app").state.waiting
         assert waiting is not None and waiting.reason == "ErrImagePull"
-        await node.wait(25)
+        # Retries come 10 s plus up to 50 % jitter apart; the second failure doubles the
+        # back-off to 20 s, so a BackOff is certain by the third retry.
+        await node.wait(45)
         seen = {reason for reason, _ in await _events(node)}
         assert {"Pulling", "Failed", "BackOff"} <= seen
         messages = [m for reason, m in await _events(node) if reason == "BackOff"]
