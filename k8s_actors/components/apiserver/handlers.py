@@ -36,8 +36,9 @@ from k8s_actors.messages import Create, ListRequest, Patch, Update
 
 replace = msgspec.structs.replace
 NAMESPACES = REGISTRY.for_name("namespaces")
-# GuaranteedUpdate retries an unconditional update that lost a race this many times.
-MAX_UPDATE_RETRIES = 5
+# GuaranteedUpdate retries an unconditional update that lost a race until it wins; the bound
+# only stops a runaway loop.
+MAX_UPDATE_RETRIES = 100
 
 
 def _check_body(call: Call, body: Any) -> Any:

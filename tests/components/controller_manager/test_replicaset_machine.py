@@ -13,6 +13,7 @@ coroutine and runs the loop until that coroutine is done.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -22,6 +23,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from k8s_actors.api.objects.pod import Pod
 from k8s_actors.api.objects.workloads import ReplicaSet
+from k8s_actors.client.errors import NotFound
 from k8s_actors.components.controller_manager.podutil import is_pod_active
 from k8s_actors.kernel.clock import VirtualEventLoop
 from k8s_actors.scenario.cluster import Cluster
@@ -101,11 +103,13 @@ class ReplicaSetMachine(RuleBasedStateMachine):
             if not pods:
                 return
             name = pods[index % len(pods)].metadata.name
-            if delete:
-                await cluster.delete("pods", "default", name)
-            else:
-                status = {"status": {"phase": "Failed"}}
-                await cluster.patch("pods", "default", name, status, subresource="status")
+            # The controller may delete it first: the pod is gone either way.
+            with contextlib.suppress(NotFound):
+                if delete:
+                    await cluster.delete("pods", "default", name)
+                else:
+                    status = {"status": {"phase": "Failed"}}
+                    await cluster.patch("pods", "default", name, status, subresource="status")
 
         self.driver.call(act)
 
@@ -123,7 +127,8 @@ class ReplicaSetMachine(RuleBasedStateMachine):
             if pods:
                 name = pods[index % len(pods)].metadata.name
                 patch = {"metadata": {"labels": {"app": app}}}
-                await cluster.patch("pods", "default", name, patch)
+                with contextlib.suppress(NotFound):  # deleted meanwhile by a scale-down
+                    await cluster.patch("pods", "default", name, patch)
 
         self.driver.call(act)
 
