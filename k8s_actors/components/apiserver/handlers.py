@@ -18,7 +18,7 @@ from k8s_actors.api.labels import Selector, SelectorError
 from k8s_actors.api.meta import ListMeta
 from k8s_actors.api.objects.machinery import List
 from k8s_actors.api.registry import REGISTRY
-from k8s_actors.components.apiserver import admission, strategy
+from k8s_actors.components.apiserver import admission, serviceips, strategy
 from k8s_actors.components.apiserver.context import Call, Server, current, default_and_validate
 from k8s_actors.components.apiserver.errors import (
     MODIFIED,
@@ -101,7 +101,7 @@ async def create(server: Server, call: Call) -> Any:
     server.log.info("request_validated", ctx=call.span, verb="create", kind=info.kind, name=name)
     if request.dry_run:
         return obj
-    stored = await server.storage.create(call.key(name), obj, call.span)
+    stored = await serviceips.create(server, call, call.key(name), obj)  # Services: IPs, ports
     if stored is None:
         raise already_exists(info.resource, info.group, name)
     server.log.info("object_stored", ctx=call.span, obj=stored, verb="create")
@@ -228,13 +228,14 @@ async def write_update(
         check_finalizers(info.kind, info.group, new, old)
         new = _admit(server, call, new, old, name)
         new = default_and_validate(info, new, name)
+        new = serviceips.prepare_update(new, old, status_only)  # Services: allocated values kept
         if new == replace(old, metadata=replace(old.metadata, resource_version="")):
             return old  # nothing changed: no write, no event (as kube-apiserver skips it)
         if request_is_dry_run(call):
             return new
         if finalizing_done(new):
             return await remove(server, call, name, new, revision)
-        stored = await server.storage.update(call.key(name), new, revision, call.span)
+        stored = await serviceips.update(server, call, call.key(name), new, old, revision)
         if stored is not None:
             server.log.info("object_stored", ctx=call.span, obj=stored, verb=call.verb)
             return stored

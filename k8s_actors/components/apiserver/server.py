@@ -16,7 +16,7 @@ from k8s_actors.api.meta import ObjectMeta
 from k8s_actors.api.objects.cluster import Namespace, NamespaceSpec, NamespaceStatus
 from k8s_actors.api.objects.machinery import List
 from k8s_actors.api.registry import REGISTRY
-from k8s_actors.components.apiserver import deletion, handlers, subresources
+from k8s_actors.components.apiserver import deletion, handlers, serviceips, subresources
 from k8s_actors.components.apiserver.cacher import WatchCache
 from k8s_actors.components.apiserver.context import Call, Server, resolve
 from k8s_actors.components.apiserver.errors import ApiError, internal, service_unavailable
@@ -84,12 +84,15 @@ class ApiServer(Actor):
                 await self.ctx.clock.sleep(1.0)  # etcd not up yet: retry as the real one does
         assert isinstance(reply, EtcdReply)
         server.cache.load([(kv.key, kv.value, kv.mod_revision) for kv in reply.kvs], reply.revision)
+        serviceips.rebuild(server)  # Service IP and port allocations, from the cached Services
         self.ctx.send(
             self.etcd,
             EtcdWatch(watch_id=ETCD_WATCH_ID, key="/registry/", start_revision=reply.revision + 1),
             span,
         )
         await self._ensure_namespaces(span)
+        await server.wait_for_revision(await server.storage.revision(span))
+        await serviceips.ensure_kubernetes_service(server, self._handle, self.ctx.child_span(span))
         await server.wait_for_revision(await server.storage.revision(span))
         self.ready = True
         self.ctx.log.info(
@@ -147,6 +150,7 @@ class ApiServer(Actor):
             self.ctx.tasks.start_soon(self._bootstrap)
             return
         self._server.cache.apply(batch.events)
+        serviceips.observe_events(self._server, batch.events)  # Service IPs and ports held
         self._server.wake_waiters()
 
     def _emit(self, watcher: Watcher, kind: str, obj: Any, span: TraceContext | None) -> None:

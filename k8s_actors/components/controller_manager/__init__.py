@@ -6,6 +6,7 @@
 from k8s_actors.client.events import EventRecorder
 from k8s_actors.components.controller_manager.base import Controller, ControllerContext
 from k8s_actors.components.controller_manager.deployment import DeploymentController
+from k8s_actors.components.controller_manager.endpointslice import EndpointSliceController
 from k8s_actors.components.controller_manager.garbagecollector import GarbageCollector
 from k8s_actors.components.controller_manager.manager import (
     CONTROLLER_MANAGER_ADDRESS,
@@ -27,6 +28,7 @@ DEFAULT_CONTROLLERS: list[tuple[str, ControllerFactory]] = [
     ("node-lifecycle-controller", NodeLifecycleController),
     ("taint-eviction-controller", TaintEvictionController),
     ("node-ipam-controller", NodeIpamController),
+    ("endpointslice-controller", EndpointSliceController),
 ]
 
 __all__ = [

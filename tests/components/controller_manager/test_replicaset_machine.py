@@ -23,7 +23,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from k8s_actors.api.objects.pod import Pod
 from k8s_actors.api.objects.workloads import ReplicaSet
-from k8s_actors.client.errors import NotFound
+from k8s_actors.client.errors import Conflict, NotFound
 from k8s_actors.components.controller_manager.podutil import is_pod_active
 from k8s_actors.kernel.clock import VirtualEventLoop
 from k8s_actors.scenario.cluster import Cluster
@@ -103,8 +103,9 @@ class ReplicaSetMachine(RuleBasedStateMachine):
             if not pods:
                 return
             name = pods[index % len(pods)].metadata.name
-            # The controller may delete it first: the pod is gone either way.
-            with contextlib.suppress(NotFound):
+            # The controller may delete it first (NotFound), or be writing it at the same
+            # instant (Conflict): the rule is a user's action that may lose such races.
+            with contextlib.suppress(NotFound, Conflict):
                 if delete:
                     await cluster.delete("pods", "default", name)
                 else:
