@@ -7,6 +7,7 @@ and reports every problem with its file, line and column first. Neighbours: `loa
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 import msgspec
@@ -43,12 +44,33 @@ class DeleteStep(Step, frozen=True, kw_only=True):
     propagation: str
 
 
+class OutputCheck(msgspec.Struct, frozen=True, kw_only=True):
+    """What a kubectl step's output (stdout then stderr) must show: a substring or a regex."""
+
+    contains: str | None = None
+    matches: str | None = None
+
+    def describe(self) -> str:
+        if self.contains is not None:
+            return f"contain {self.contains!r}"
+        return f"match {self.matches!r}"
+
+    def holds(self, output: str) -> bool:
+        if self.contains is not None:
+            return self.contains in output
+        return re.search(self.matches or "", output, re.MULTILINE) is not None
+
+
 class KubectlStep(Step, frozen=True, kw_only=True):
-    """A kubectl command line; exit 0 passes, unless `expect_failure` (then non-zero passes)."""
+    """A kubectl command line; exit 0 passes, unless `expect_failure` (then non-zero passes).
+
+    With `expect_output`, the output must also show what it asks for.
+    """
 
     command: str
     namespace: str = "default"
     expect_failure: bool = False
+    expect_output: OutputCheck | None = None
 
 
 class ExpectStep(Step, frozen=True, kw_only=True):

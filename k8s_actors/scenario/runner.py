@@ -231,6 +231,10 @@ class Play:
         if not step.expect_failure and result.exit_code != 0:
             detail = result.stderr.strip().splitlines()[:1] or [""]
             raise StepFailed(f"kubectl exited {result.exit_code}: {detail[0]}".rstrip(": "))
+        wanted = step.expect_output
+        if wanted is not None and not wanted.holds(result.stdout + result.stderr):
+            seen = (result.stdout + result.stderr).strip().replace("\n", " | ")[:200]
+            raise StepFailed(f"expected the output to {wanted.describe()}, saw {seen!r}")
 
     async def _expect(self, step: ExpectStep) -> None:
         outcome = await check(self.cluster, step)

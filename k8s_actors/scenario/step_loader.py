@@ -3,12 +3,14 @@
 Role: build the typed steps of a scenario from YAML nodes, reporting every problem at its node:
 manifests through the object model's loader, kubectl command lines through kubectl's own parser,
 expectations through `selection`, faults through `fault_loader`. A step is a mapping with one
-kind key, plus the modifiers `at` (any top-level step) and `expectFailure` (kubectl steps).
+kind key, plus the modifiers `at` (any top-level step), `expectFailure` and `expectOutput`
+(kubectl steps).
 Neighbours: `loader` (calls `load_steps`), `model`, `yamlnodes`.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,7 @@ from k8s_actors.scenario.model import (
     ExpectMode,
     ExpectStep,
     KubectlStep,
+    OutputCheck,
     RepeatStep,
     SleepStep,
     Step,
@@ -41,7 +44,8 @@ from k8s_actors.scenario.yamlnodes import (
 )
 
 STEP_KINDS = ("apply", "sleep", "delete", "kubectl", "expect", "fault", "repeat")
-MODIFIERS = ("at", "expectFailure")
+MODIFIERS = ("at", "expectFailure", "expectOutput")
+OUTPUT_KEYS = ("contains", "matches")
 EXPECT_KEYS = ("resource", "namespace", "for", "within", "always", "never", "during")
 
 
@@ -124,7 +128,37 @@ def _modifiers(
         expect_failure = boolean_of(value, problems, f"{where}.expectFailure")
         base["expect_failure"] = bool(expect_failure)
         ok = ok and expect_failure is not None
+    if "expectOutput" in fields:
+        key_node, value = fields["expectOutput"]
+        if kind != "kubectl":
+            problems.add(key_node, f"{where}.expectOutput", "only kubectl steps have an output")
+            return False
+        check = _output_check(value, problems, f"{where}.expectOutput")
+        base["expect_output"] = check
+        ok = ok and check is not None
     return ok
+
+
+def _output_check(value: yaml.Node, problems: Problems, where: str) -> OutputCheck | None:
+    """`{contains: TEXT}` or `{matches: REGEX}` (Python syntax, searched line by line)."""
+    fields = fields_of(value, OUTPUT_KEYS, (), problems, where)
+    if fields is None:
+        return None
+    if len(fields) != 1:
+        problems.add(value, where, "give exactly one of: contains, matches")
+        return None
+    ((key, node),) = fields.items()
+    text = text_of(node, problems, f"{where}.{key}")
+    if text is None:
+        return None
+    if key == "contains":
+        return OutputCheck(contains=text)
+    try:
+        re.compile(text)
+    except re.error as error:
+        problems.add(node, f"{where}.{key}", f"invalid regular expression: {error}")
+        return None
+    return OutputCheck(matches=text)
 
 
 # -- the step kinds --------------------------------------------------------------------------
