@@ -62,15 +62,16 @@ def _apply(step: re.Match[str], value: Any) -> list[Any]:
         return [value[key]] if isinstance(value, dict) and key in value else []
     if step.group("index") is not None:
         index = int(step.group("index"))
-        if isinstance(value, list) and -len(value) <= index < len(value):
+        # Objects hold their lists as tuples (frozen); both index alike.
+        if isinstance(value, list | tuple) and -len(value) <= index < len(value):
             return [value[index]]
         return []
     if step.group("star") or step.group("dotstar"):
-        if isinstance(value, list):
+        if isinstance(value, list | tuple):
             return list(value)
         return list(value.values()) if isinstance(value, dict) else []
     field, wanted = step.group("ffield"), step.group("fvalue")
-    if not isinstance(value, list):
+    if not isinstance(value, list | tuple):
         return []
     return [item for item in value if _text_at(item, field) == wanted]
 
