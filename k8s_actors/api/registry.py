@@ -34,6 +34,7 @@ from k8s_actors.api.objects import (
     ServiceAccount,
     Status,
 )
+from k8s_actors.api.objects.ingress import Ingress
 
 STANDARD_VERBS: tuple[str, ...] = (
     "create",
@@ -139,6 +140,8 @@ _BUILTIN: tuple[ResourceInfo, ...] = (
     _info("apps/v1", "ReplicaSet", "replicasets", True, ReplicaSet, short_names=("rs",),
           categories=_ALL, subresources=("status", "scale")),
     _info("discovery.k8s.io/v1", "EndpointSlice", "endpointslices", True, EndpointSlice),
+    _info("networking.k8s.io/v1", "Ingress", "ingresses", True, Ingress, short_names=("ing",),
+          subresources=("status",)),
     _info("coordination.k8s.io/v1", "Lease", "leases", True, Lease),
     _info("scheduling.k8s.io/v1", "PriorityClass", "priorityclasses", False, PriorityClass,
           short_names=("pc",)),
