@@ -1,0 +1,227 @@
+"""User operations and faults as data, and how each is played on a cluster or written as a step.
+
+Role: the frozen structs that `strategies` generates and `machine` plays: an operation is what a
+user types (apply a manifest, scale, set image, rollout undo / pause / resume, delete with a
+cascade policy, cordon, uncordon, drain), a fault is what the world does (node down / up, kubelet
+crash, component crash, partition, message loss, latency). Each has one scenario-file form
+(`step`), so a failing sequence can be written as a scenario and replayed. Operations run through
+the kubectl actor, faults through `k8s_actors.scenario.faults.inject`, as a scenario's steps do.
+Neighbours: `strategies`, `machine`, `reproduce`, `k8s_actors.scenario`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+import msgspec
+import yaml
+
+from k8s_actors.scenario.cluster import Cluster
+from k8s_actors.scenario.faults import inject
+from k8s_actors.scenario.model import FaultStep
+
+Spawn = Callable[[Callable[[], Coroutine[Any, Any, None]]], None]
+CASCADES = ("background", "foreground", "orphan")
+
+
+class Apply(msgspec.Struct, frozen=True, kw_only=True, tag=True):
+    """`kubectl apply` of one manifest (a Deployment, ConfigMap or Service as plain data)."""
+
+    manifest: dict[str, Any]
+
+
+class Scale(msgspec.Struct, frozen=True, kw_only=True, tag=True):
+    name: str
+    replicas: int
+
+
+class SetImage(msgspec.Struct, frozen=True, kw_only=True, tag=True):
+    name: str
+    image: str
+
+
+class RolloutUndo(msgspec.Struct, frozen=True, kw_only=True, tag=True):
+    name: str
+
+
+class RolloutPause(msgspec.Struct, frozen=True, kw_only=True, tag=True):
+    name: str
+
+
+class RolloutResume(msgspec.Struct, frozen=True, kw_only=True, tag=True):
+    name: str
+
+
+class DeleteObject(msgspec.Struct, frozen=True, kw_only=True, tag=True):
+    kind: str
+    name: str
+    cascade: str = "background"
+
+
+class Cordon(msgspec.Struct, frozen=True, kw_only=True, tag=True):
+    node: str
+
+
+class Uncordon(msgspec.Struct, frozen=True, kw_only=True, tag=True):
+    node: str
+
+
+class Drain(msgspec.Struct, frozen=True, kw_only=True, tag=True):
+    node: str
+
+
+Operation = (
+    Apply
+    | Scale
+    | SetImage
+    | RolloutUndo
+    | RolloutPause
+    | RolloutResume
+    | DeleteObject
+    | Cordon
+    | Uncordon
+    | Drain
+)
+
+
+class NodeDown(msgspec.Struct, frozen=True, kw_only=True, tag=True):
+    node: str
+
+
+class NodeUp(msgspec.Struct, frozen=True, kw_only=True, tag=True):
+    node: str
+
+
+class KubeletCrash(msgspec.Struct, frozen=True, kw_only=True, tag=True):
+    node: str
+    seconds: float
+
+
+class ComponentCrash(msgspec.Struct, frozen=True, kw_only=True, tag=True):
+    component: str
+    seconds: float
+
+
+class NetworkPartition(msgspec.Struct, frozen=True, kw_only=True, tag=True):
+    between: tuple[str, str]
+    seconds: float
+
+
+class MessageLossFault(msgspec.Struct, frozen=True, kw_only=True, tag=True):
+    rate: float
+    seconds: float
+
+
+class LatencyFault(msgspec.Struct, frozen=True, kw_only=True, tag=True):
+    between: tuple[str, str]
+    add: float
+    jitter: float
+    seconds: float
+
+
+Fault = (
+    NodeDown
+    | NodeUp
+    | KubeletCrash
+    | ComponentCrash
+    | NetworkPartition
+    | MessageLossFault
+    | LatencyFault
+)
+
+
+def kubectl_command(op: Operation) -> str | None:
+    """The kubectl command line of `op`; None for Apply (an inline `apply:` step)."""
+    match op:
+        case Scale(name=name, replicas=replicas):
+            return f"scale deployment {name} --replicas={replicas}"
+        case SetImage(name=name, image=image):
+            return f"set image deployment/{name} app={image}"
+        case RolloutUndo(name=name):
+            return f"rollout undo deployment/{name}"
+        case RolloutPause(name=name):
+            return f"rollout pause deployment/{name}"
+        case RolloutResume(name=name):
+            return f"rollout resume deployment/{name}"
+        case DeleteObject(kind=kind, name=name, cascade=cascade):
+            return f"delete {kind} {name} --cascade={cascade}"
+        case Cordon(node=node):
+            return f"cordon {node}"
+        case Uncordon(node=node):
+            return f"uncordon {node}"
+        case Drain(node=node):
+            return f"drain {node} --ignore-daemonsets --force"
+    return None
+
+
+def operation_step(op: Operation) -> dict[str, Any]:
+    """The scenario-file step of `op`; a user's refusal (exit 1) is an allowed outcome."""
+    if isinstance(op, Apply):
+        return {"apply": yaml.safe_dump(op.manifest, sort_keys=False)}
+    command = kubectl_command(op)
+    return {"kubectl": command}
+
+
+async def perform(cluster: Cluster, op: Operation) -> bool:
+    """Play `op` as a user would; True when the command succeeded (a refusal is no error)."""
+    if isinstance(op, Apply):
+        await cluster.apply(yaml.safe_dump(op.manifest, sort_keys=False))
+        return True
+    command = kubectl_command(op)
+    assert command is not None
+    result = await cluster.kubectl(command)
+    return result.exit_code == 0
+
+
+def _duration(seconds: float) -> str:
+    """Seconds as a scenario duration: whole seconds as `30s`, else milliseconds."""
+    if float(seconds).is_integer():
+        return f"{int(seconds)}s"
+    return f"{round(seconds * 1000)}ms"
+
+
+def fault_body(fault: Fault) -> tuple[str, dict[str, Any]]:
+    """(kind, fields) of the scenario-file `fault:` form of `fault`."""
+    match fault:
+        case NodeDown(node=node):
+            return "nodeDown", {"node": node}
+        case NodeUp(node=node):
+            return "nodeUp", {"node": node}
+        case KubeletCrash(node=node, seconds=seconds):
+            return "kubeletCrash", {"node": node, "for": _duration(seconds)}
+        case ComponentCrash(component=component, seconds=seconds):
+            return "crash", {"component": component, "for": _duration(seconds)}
+        case NetworkPartition(between=between, seconds=seconds):
+            return "partition", {"between": list(between), "for": _duration(seconds)}
+        case MessageLossFault(rate=rate, seconds=seconds):
+            return "messageLoss", {"rate": rate, "for": _duration(seconds)}
+        case LatencyFault(between=between, add=add, jitter=jitter, seconds=seconds):
+            fields = {"between": list(between), "add": _duration(add), "jitter": _duration(jitter)}
+            return "latency", {**fields, "for": _duration(seconds)}
+    raise TypeError(f"not a fault: {fault!r}")
+
+
+def fault_step(fault: Fault) -> dict[str, Any]:
+    kind, fields = fault_body(fault)
+    return {"fault": {kind: fields}}
+
+
+def fault_seconds(fault: Fault) -> float | None:
+    """How long the fault lasts; None for NodeDown (until a NodeUp) and NodeUp (instant)."""
+    return getattr(fault, "seconds", None)
+
+
+async def inject_fault(cluster: Cluster, fault: Fault, spawn: Spawn, index: int = 0) -> None:
+    """Start `fault` on `cluster` as a scenario's `fault:` step would."""
+    kind, fields = fault_body(fault)
+    args: dict[str, Any] = {key: value for key, value in fields.items() if key != "for"}
+    if isinstance(fault, LatencyFault):
+        args.update(add=fault.add, jitter=fault.jitter)
+    if isinstance(fault, MessageLossFault):
+        args["between"] = []
+    text = f"fault {kind} " + " ".join(f"{key}={args[key]}" for key in sorted(args))
+    step = FaultStep(
+        index=index, line=0, text=text, kind=kind, args=args, duration=fault_seconds(fault)
+    )
+    await inject(cluster, step, spawn)
