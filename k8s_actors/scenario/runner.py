@@ -25,6 +25,14 @@ from k8s_actors.kernel import KernelError, run
 from k8s_actors.scenario.cluster import Cluster, Detail
 from k8s_actors.scenario.expectations import Outcome, check, not_reached
 from k8s_actors.scenario.faults import StepFailed, inject
+from k8s_actors.scenario.load import LoadStep, TrafficExpectStep, traffic_expectations
+from k8s_actors.scenario.load_runner import (
+    LoadRun,
+    check_traffic,
+    start_load,
+    traffic_not_reached,
+    wait_for_loads,
+)
 from k8s_actors.scenario.model import (
     ApplyStep,
     DeleteStep,
@@ -122,6 +130,7 @@ class Play:
         self.outcomes: list[Outcome] = []
         self.errors: list[str] = []
         self._background: TaskGroup | None = None
+        self.loads: dict[str, LoadRun] = {}
 
     async def run(self, until: float | None, progress: Progress | None) -> bool:
         """Play every step; False when `until` stopped the run first."""
@@ -134,6 +143,7 @@ class Play:
             if progress is not None:
                 background.start_soon(self._report_progress, progress)
             await self._play_all()
+            await wait_for_loads(self.loads)
             finished = True
             background.cancel_scope.cancel()
         if not finished:
@@ -148,6 +158,11 @@ class Play:
         missing = [
             not_reached(step, self.cluster.now)
             for step in self.scenario.expectations()
+            if (step.where, step.line) not in decided
+        ]
+        missing += [
+            traffic_not_reached(step, self.cluster.now)
+            for step in traffic_expectations(self.scenario.steps)
             if (step.where, step.line) not in decided
         ]
         return sorted([*self.outcomes, *missing], key=lambda outcome: (outcome.line, outcome.at))
@@ -210,6 +225,10 @@ class Play:
                 await self._expect(step)
             case FaultStep():
                 await inject(cluster, step, self._spawn)
+            case LoadStep():
+                self.loads[step.name] = await start_load(cluster, step, self._spawn)
+            case TrafficExpectStep():
+                self._judged(await check_traffic(cluster, step, self.loads))
             case RepeatStep():
                 for _ in range(step.times):
                     for inner in step.steps:
@@ -237,9 +256,11 @@ class Play:
             raise StepFailed(f"expected the output to {wanted.describe()}, saw {seen!r}")
 
     async def _expect(self, step: ExpectStep) -> None:
-        outcome = await check(self.cluster, step)
+        self._judged(await check(self.cluster, step))
+
+    def _judged(self, outcome: Outcome) -> None:
         self.outcomes.append(outcome)
         if outcome.passed:
-            self.log.info("expectation_passed", step=step.index, seen=outcome.seen)
+            self.log.info("expectation_passed", step=outcome.step, seen=outcome.seen)
         else:
-            self.log.warning("expectation_failed", step=step.index, seen=outcome.seen)
+            self.log.warning("expectation_failed", step=outcome.step, seen=outcome.seen)

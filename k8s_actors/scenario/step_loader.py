@@ -21,6 +21,7 @@ from k8s_actors.api.manifest import ManifestError, load_manifests
 from k8s_actors.api.registry import REGISTRY, UnknownKindError
 from k8s_actors.scenario.components import kubectl_parser, kubectl_usage_error
 from k8s_actors.scenario.fault_loader import FaultContext, load_fault
+from k8s_actors.scenario.load_loader import load_step, traffic_expect_step
 from k8s_actors.scenario.model import (
     ApplyStep,
     DeleteStep,
@@ -43,7 +44,7 @@ from k8s_actors.scenario.yamlnodes import (
     text_of,
 )
 
-STEP_KINDS = ("apply", "sleep", "delete", "kubectl", "expect", "fault", "repeat")
+STEP_KINDS = ("apply", "sleep", "delete", "kubectl", "expect", "fault", "repeat", "load")
 MODIFIERS = ("at", "expectFailure", "expectOutput")
 OUTPUT_KEYS = ("contains", "matches")
 EXPECT_KEYS = ("resource", "namespace", "for", "within", "always", "never", "during")
@@ -279,6 +280,8 @@ def _expect(
     base: dict[str, Any], value: yaml.Node, context: StepContext, where: str
 ) -> Step | None:
     problems = context.problems
+    if isinstance(value, yaml.MappingNode) and "traffic" in mapping(value):
+        return traffic_expect_step(base, value, problems, where)
     fields = fields_of(value, EXPECT_KEYS, ("resource",), problems, where)
     if fields is None:
         return None
@@ -327,6 +330,10 @@ def _fault(base: dict[str, Any], value: yaml.Node, context: StepContext, where: 
     return load_fault(base, value, context.faults, where)
 
 
+def _load(base: dict[str, Any], value: yaml.Node, context: StepContext, where: str) -> Step | None:
+    return load_step(base, value, context.problems, where)
+
+
 def _repeat(
     base: dict[str, Any], value: yaml.Node, context: StepContext, where: str
 ) -> Step | None:
@@ -348,4 +355,5 @@ _BUILDERS: dict[str, Callable[[dict[str, Any], yaml.Node, StepContext, str], Ste
     "expect": _expect,
     "fault": _fault,
     "repeat": _repeat,
+    "load": _load,
 }

@@ -97,7 +97,7 @@ BROKEN = DATA / "broken.yaml"
         (
             "13:5",
             'steps[4]: unknown step "wait" '
-            "(expected one of apply, sleep, delete, kubectl, expect, fault, repeat)",
+            "(expected one of apply, sleep, delete, kubectl, expect, fault, repeat, load)",
         ),
         (
             "14:53",
