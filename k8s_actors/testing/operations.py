@@ -204,6 +204,8 @@ def fault_body(fault: Fault) -> tuple[str, dict[str, Any]]:
 
 def fault_step(fault: Fault) -> dict[str, Any]:
     kind, fields = fault_body(fault)
+    if isinstance(fault, (NodeDown, NodeUp)):
+        return {"fault": {kind: fault.node}}  # the file's short form: `nodeDown: node-2`
     return {"fault": {kind: fields}}
 
 
