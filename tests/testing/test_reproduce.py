@@ -54,7 +54,7 @@ def test_a_small_case_round_trips_through_validate_and_run(tmp_path: Path) -> No
             },
         },
     }
-    steps = [
+    steps: list[Played] = [
         Apply(manifest=manifest),
         5.0,
         KubeletCrash(node="node-1", seconds=1.0),
