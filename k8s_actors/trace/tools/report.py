@@ -3,7 +3,8 @@
 Role: the summary (verdict, steps, expectations, counts per actor and event) and two plots over
 simulated time: replicas / ready / available replicas per Deployment (from Deployment records
 that carry `replicas`, `ready_replicas` or `available_replicas`; when none do, the number of
-live objects per kind instead), and pods per node (from the placements `timeline` reads). No
+live objects per kind instead), and pods per node (from the placements `timeline` reads); for
+each load step, a bar chart of the requests each pod answered and a table of the outcomes. No
 network: inline CSS and inline SVG. Neighbours: `summary` (the same facts as text),
 `timeline` (placements), `report_assets` (style, tables, plots).
 """
@@ -14,8 +15,8 @@ from collections.abc import Sequence
 from html import escape
 
 from k8s_actors.trace.tools.loading import Line
-from k8s_actors.trace.tools.report_assets import CSS, Series, step_plot, table
-from k8s_actors.trace.tools.summary import count_by, expectations, steps, verdict
+from k8s_actors.trace.tools.report_assets import CSS, PALETTE, Series, step_plot, table
+from k8s_actors.trace.tools.summary import LoadCounts, count_by, expectations, loads, steps, verdict
 from k8s_actors.trace.tools.timeline import placements
 
 REPLICA_FIELDS = ("replicas", "ready_replicas", "available_replicas")
@@ -98,6 +99,46 @@ def _pods_plot(lines: Sequence[Line], end: float) -> str:
     return "<h2>Pods per node</h2>" + step_plot("pods per node", pods, end, why)
 
 
+BAR_HEIGHT, BAR_GAP, LABEL_WIDTH, BAR_WIDTH = 18, 6, 260, 560
+
+
+def pod_bar_chart(load: LoadCounts) -> str:
+    """Inline SVG: one horizontal bar per answering pod, as long as the requests it answered."""
+    if not load.pods:
+        why = f"no pod answered a request of load {load.name}"
+        return f'<p class="empty" data-plot="load {escape(load.name)}">{escape(why)}</p>'
+    most = max(load.pods.values())
+    height = len(load.pods) * (BAR_HEIGHT + BAR_GAP) + BAR_GAP
+    bars = []
+    for number, (pod, count) in enumerate(sorted(load.pods.items())):
+        top = BAR_GAP + number * (BAR_HEIGHT + BAR_GAP)
+        length = max(1.0, count / most * BAR_WIDTH)
+        bars.append(
+            f'<text x="{LABEL_WIDTH - 6}" y="{top + 13}" text-anchor="end">{escape(pod)}</text>'
+            f'<rect class="bar" data-pod="{escape(pod)}" data-count="{count}" x="{LABEL_WIDTH}" '
+            f'y="{top}" width="{length:.1f}" height="{BAR_HEIGHT}" fill="{PALETTE[0]}"/>'
+            f'<text x="{LABEL_WIDTH + length + 6:.1f}" y="{top + 13}">{count}</text>'
+        )
+    width = LABEL_WIDTH + BAR_WIDTH + 60
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="requests per pod of load {escape(load.name)}">' + "".join(bars) + "</svg>"
+    )
+
+
+def _loads_html(lines: Sequence[Line]) -> str:
+    parts = []
+    for load in loads(lines):
+        outcomes = [[outcome, str(count)] for outcome, count in sorted(load.outcomes.items())]
+        parts.append(
+            f"<h2>Load {escape(load.name)}: requests per pod</h2>"
+            + pod_bar_chart(load)
+            + table(["outcome", "requests"], outcomes, (1,))
+        )
+    return "".join(parts)
+
+
 def _summary_html(lines: Sequence[Line]) -> str:
     step_rows = [
         [f"{r['t']:.3f}s", str(r.get("line", "")), str(r.get("text", ""))] for r in steps(lines)
@@ -142,6 +183,7 @@ def render_report(lines: Sequence[Line], source: str = "") -> str:
         f"{' from ' + escape(source) if source else ''}</p>"
         + _workload_plot(lines, end)
         + _pods_plot(lines, end)
+        + _loads_html(lines)
         + _summary_html(lines)
         + "</body></html>\n"
     )

@@ -1,7 +1,9 @@
 """`k8s-actors trace summary`: what happened in a run, at a glance.
 
 Role: counts of records per actor and per event, the user's steps in time order, the
-expectations with their outcome, and the verdict, as rich tables. `summary_tables` gives the
+expectations with their outcome, each load's requests per answering pod and per outcome (from
+its `load_finished` record, or its `load_request` records when the run stopped first), and the
+verdict, as rich tables. `summary_tables` gives the
 renderables (the command line prints them in colour); `render_summary` the plain text.
 Neighbours: `loading` (input), `report` (the same facts as an HTML page).
 """
@@ -47,6 +49,40 @@ def expectations(lines: Sequence[Line]) -> list[tuple[dict[str, Any], dict[str, 
     ]
 
 
+class LoadCounts:
+    """One load's results: requests per answering pod and per outcome, by name."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.pods: dict[str, int] = {}
+        self.outcomes: dict[str, int] = {}
+
+
+def loads(lines: Sequence[Line]) -> list[LoadCounts]:
+    """Each load of the run, in the order they started."""
+    found: dict[str, LoadCounts] = {}
+    finished: set[str] = set()
+    for line in lines:
+        record, event = line.record, line.record["event"]
+        if event not in ("load_started", "load_request", "load_finished"):
+            continue
+        name = str(record.get("load"))
+        counts = found.setdefault(name, LoadCounts(name))
+        if event == "load_finished":
+            finished.add(name)
+            counts.pods = dict(record.get("pods") or {})
+            counts.outcomes = dict(record.get("outcomes") or {})
+        elif event == "load_request" and name not in finished:
+            _bump(counts.outcomes, str(record.get("outcome")))
+            if record.get("pod"):
+                _bump(counts.pods, str(record["pod"]))
+    return list(found.values())
+
+
+def _bump(counts: dict[str, int], key: str) -> None:
+    counts[key] = counts.get(key, 0) + 1
+
+
 def verdict(lines: Sequence[Line]) -> str:
     """`passed`, `FAILED`, or `unfinished` when no `scenario_finished` record closes the run."""
     for line in reversed(lines):
@@ -65,6 +101,7 @@ def summary_tables(lines: Sequence[Line]) -> list[RenderableType]:
         _counts_table("records per event", "event", count_by(lines, "event")),
         _steps_table(lines),
         _expectations_table(lines),
+        *[_load_table(load) for load in loads(lines)],
         _verdict_text(verdict(lines)),
     ]
 
@@ -109,6 +146,17 @@ def _expectations_table(lines: Sequence[Line]) -> Table:
         text = step.get("text", "") if step else f"step {outcome.get('step')}"
         result = "[green]pass[/green]" if passed else "[red]FAIL[/red]"
         table.add_row(format_time(outcome["t"]).strip(), text, result, str(outcome.get("seen", "")))
+    return table
+
+
+def _load_table(load: LoadCounts) -> Table:
+    table = Table(title=f"load {load.name}", title_justify="left")
+    table.add_column("answered by / outcome")
+    table.add_column("requests", justify="right")
+    for pod, count in sorted(load.pods.items()):
+        table.add_row(f"pod {pod}", str(count))
+    for outcome, count in sorted(load.outcomes.items()):
+        table.add_row(outcome, str(count))
     return table
 
 
