@@ -12,7 +12,7 @@ Neighbours: `machine` (wires them as @invariant), `k8s_actors.store`, the API ob
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any, TypeVar
 
 from k8s_actors.api.labels import Selector
@@ -25,6 +25,7 @@ from k8s_actors.components.controller_manager.deployment_util import (
     max_unavailable,
 )
 from k8s_actors.components.controller_manager.podutil import is_pod_active, is_pod_ready
+from k8s_actors.components.kubelet import NodeRuntime
 from k8s_actors.scenario.cluster import Cluster
 from k8s_actors.store import Store
 
@@ -285,11 +286,13 @@ def _add_requests(total: dict[str, Quantity], pod: Pod) -> None:
             total[resource] = total[resource] + quantity if resource in total else quantity
 
 
-def at_most_one_running_copy(cluster: Cluster) -> list[str]:
-    """No pod (by uid) has a sandbox on two nodes' container runtimes at once."""
+def at_most_one_running_copy(cluster: Cluster | Mapping[str, NodeRuntime]) -> list[str]:
+    """No pod (by uid) has a sandbox on two nodes' container runtimes at once (given the
+    cluster, or its node runtimes by node name)."""
+    runtimes = cluster.node_runtimes if isinstance(cluster, Cluster) else cluster
     seen: dict[str, str] = {}
     violations = []
-    for node, runtime in sorted(cluster.node_runtimes.items()):
+    for node, runtime in sorted(runtimes.items()):
         for uid in runtime.pod_uids():
             if uid in seen:
                 violations.append(

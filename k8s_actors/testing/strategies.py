@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 from hypothesis import strategies as st
 
 from k8s_actors.testing.operations import (
@@ -128,6 +129,11 @@ def services(draw: st.DrawFn, names: tuple[str, ...] = APP_NAMES) -> dict[str, A
     }
 
 
+def _untainted_first(groups: list[NodeGroup]) -> tuple[NodeGroup, ...]:
+    """The first group takes any pod, so that every generated workload can be scheduled."""
+    return (msgspec.structs.replace(groups[0], taints=()), *groups[1:])
+
+
 @st.composite
 def node_groups(draw: st.DrawFn) -> NodeGroup:
     taint = draw(st.sampled_from((None, "dedicated=db:NoSchedule", "spot=true:PreferNoSchedule")))
@@ -139,7 +145,9 @@ def node_groups(draw: st.DrawFn) -> NodeGroup:
     )
 
 
-topologies = st.builds(Topology, groups=st.lists(node_groups(), min_size=1, max_size=4).map(tuple))
+topologies = st.builds(
+    Topology, groups=st.lists(node_groups(), min_size=1, max_size=4).map(_untainted_first)
+)
 
 
 def operations(

@@ -6,6 +6,7 @@ from typing import Any
 
 from k8s_actors.api.manifest import load_manifests
 from k8s_actors.api.meta import OwnerReference
+from k8s_actors.components.kubelet import NodeRuntime
 from k8s_actors.store import Store
 from k8s_actors.testing import invariants
 
@@ -177,3 +178,20 @@ def test_endpoints_missing_a_ready_pod_are_reported() -> None:
         "endpoints_match_ready_pods: Service default/web has [], ready pods "
         "['10.244.0.1', '10.244.0.2']"
     ]
+
+
+def test_a_pod_sandboxed_on_two_nodes_is_reported() -> None:
+    runtimes = {name: NodeRuntime(name) for name in ("node-1", "node-2")}
+    for runtime in runtimes.values():
+        runtime.run_pod_sandbox("p-1", "default", "web", 0.0)
+    assert invariants.at_most_one_running_copy(runtimes) == [
+        "at_most_one_running_copy: pod p-1 runs on node-1 and node-2"
+    ]
+
+
+def test_versions_of_a_key_count_up_in_a_healthy_history() -> None:
+    store = healthy_store()
+    put(store, _rs("web-h", "rs-1", 3))
+    store.delete("/registry/ReplicaSet/default/web-h")
+    put(store, _rs("web-h", "rs-9", 1))
+    assert invariants.store_revisions_increase(store) == []
