@@ -34,8 +34,10 @@ from k8s_actors.client.errors import (
     error_from_transport,
 )
 from k8s_actors.components.apiserver import APISERVER_ADDRESS, ApiServer
+from k8s_actors.components.cloud_controller import CLOUD_CONTROLLER_MANAGER, CloudControllerManager
 from k8s_actors.components.dns import CoreDns
 from k8s_actors.components.etcd import ETCD_ADDRESS, Etcd
+from k8s_actors.components.ingress import INGRESS_CONTROLLER, IngressController
 from k8s_actors.components.kube_proxy import KubeProxy
 from k8s_actors.components.kubelet import (
     ImageBehaviour,
@@ -187,8 +189,22 @@ class Cluster:
             )
 
     async def _start_network(self) -> None:
-        """Cluster DNS, and one kube-proxy per node beside its kubelet (same address group)."""
+        """Cluster DNS, one kube-proxy per node beside its kubelet (same address group), and
+        when the config asks for them the cloud-controller-manager and the ingress controller."""
         await self.supervisor.start(ActorSpec(COREDNS, CoreDns, groups=(CONTROL_PLANE,)))
+        settings = dict(self.spec.config)
+        if settings.get("cloudProvider") == "simulated":
+            await self.supervisor.start(
+                ActorSpec(
+                    CLOUD_CONTROLLER_MANAGER,
+                    lambda: CloudControllerManager(settings=settings),
+                    groups=(CONTROL_PLANE,),
+                )
+            )
+        if settings.get("ingressController") == "nginx":
+            await self.supervisor.start(
+                ActorSpec(INGRESS_CONTROLLER, IngressController, groups=(CONTROL_PLANE,))
+            )
         mode = self.spec.config.get("proxyMode", "iptables")
         for node in self.spec.nodes:
             await self.supervisor.start(

@@ -18,7 +18,9 @@ from k8s_actors.api.labels import validate_label_key, validate_label_value
 from k8s_actors.api.quantity import Quantity, QuantityError
 from k8s_actors.api.validation.meta import validate_labels
 from k8s_actors.api.validation.names import dns1123_subdomain
+from k8s_actors.components.cloud_controller.pool import parse_pool
 from k8s_actors.scenario.spec import (
+    ADDON_CHOICES,
     CONFIG_DEFAULTS,
     DEFAULT_CAPACITY,
     DURATION_SETTINGS,
@@ -288,6 +290,20 @@ def _setting(key: str, node: yaml.Node, problems: Problems, where: str) -> Any:
             return text
         problems.add(node, where, f'must be one of {", ".join(PROXY_MODES)}, got "{text}"')
         return None
+    if key in ADDON_CHOICES:
+        if text in ADDON_CHOICES[key]:
+            return text
+        choices = ", ".join(ADDON_CHOICES[key])
+        problems.add(node, where, f'must be one of {choices}, got "{text}"')
+        return None
+    if key == "loadBalancerIPPool":
+        try:
+            parse_pool(text)
+        except ValueError as error:
+            example = "an address range such as 203.0.113.10-203.0.113.50"
+            problems.add(node, where, f'must be {example}, got "{text}": {error}')
+            return None
+        return text
     if key == "serviceNodePortRange":
         low, dash, high = text.partition("-")
         if dash and low.isdigit() and high.isdigit() and 0 < int(low) <= int(high) < 65536:

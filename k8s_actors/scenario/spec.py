@@ -31,6 +31,16 @@ CONFIG_DEFAULTS: dict[str, Any] = {
     "serviceClusterIPRange": "10.96.0.0/12",
     "serviceNodePortRange": "30000-32767",
     "proxyMode": "iptables",
+    # The simulated cloud's external addresses for LoadBalancer Services (TEST-NET-3).
+    "loadBalancerIPPool": "203.0.113.10-203.0.113.254",
+    # Like kubeadm, no cloud provider and no ingress controller unless asked for:
+    # "simulated" starts the cloud-controller-manager, "nginx" the ingress controller.
+    "cloudProvider": "none",
+    "ingressController": "none",
+}
+ADDON_CHOICES: dict[str, tuple[str, ...]] = {
+    "cloudProvider": ("none", "simulated"),
+    "ingressController": ("none", "nginx"),
 }
 # kube-proxy's --proxy-mode values (and the IPVS scheduler used by ipvs: rr).
 PROXY_MODES = ("iptables", "ipvs")
