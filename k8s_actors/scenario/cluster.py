@@ -30,6 +30,7 @@ from k8s_actors.api.registry import REGISTRY, ResourceInfo
 from k8s_actors.client.errors import (
     AlreadyExists,
     ApiError,
+    NotFound,
     error_from_status,
     error_from_transport,
 )
@@ -382,10 +383,11 @@ class Cluster:
     async def apply(
         self, manifests: str | Sequence[Any], source: str = "<string>"
     ) -> builtins.list[Any]:
-        """Create each object, or replace the existing one's spec and metadata (kubectl apply).
+        """Create each object, or patch the existing one with the manifest (kubectl apply).
 
-        Like `kubectl apply`, an existing object is patched with what the manifest says, so
-        fields the manifest leaves out (status, defaults filled by the server) are kept.
+        Like `kubectl apply`, the object is read first: an existing one is patched with what
+        the manifest says, so fields the manifest leaves out (status, values the server
+        allocated or defaulted) are kept, and re-applying an unchanged manifest changes nothing.
         """
         objects: Sequence[Any] = (
             load_manifests(manifests, source) if isinstance(manifests, str) else manifests
@@ -393,12 +395,16 @@ class Cluster:
         applied: builtins.list[Any] = []
         for obj in objects:
             namespace = obj.metadata.namespace or "default"
-            try:
-                applied.append(await self.create(obj, namespace))
-                continue
-            except AlreadyExists:
-                pass
             info = REGISTRY.for_object(obj)
+            try:
+                resource = f"{info.resource}.{info.group}" if info.group else info.resource
+                await self.get(resource, namespace, obj.metadata.name)
+            except NotFound:
+                try:
+                    applied.append(await self.create(obj, namespace))
+                    continue
+                except AlreadyExists:
+                    pass  # created meanwhile: patch it like an existing object
             document = to_builtins(obj)
             document.pop("status", None)
             applied.append(await self.patch(info.resource, namespace, obj.metadata.name, document))

@@ -208,3 +208,33 @@ def test_same_seed_gives_same_uids() -> None:
 
     assert _on_cluster(body, seed=7) == _on_cluster(body, seed=7)
     assert _on_cluster(body, seed=7) != _on_cluster(body, seed=8)
+
+
+NODEPORT_SERVICE = """
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  type: NodePort
+  selector: {app: web}
+  ports: [{port: 80, nodePort: 30080}]
+"""
+
+
+def test_reapplying_a_service_with_allocated_values_changes_nothing() -> None:
+    """Like kubectl apply, the object is read first: an unchanged manifest patches nothing, so
+    a nodePort the Service already holds is not allocated a second time."""
+
+    async def main() -> tuple[str, str, int]:
+        async with Cluster() as cluster:
+            (first,) = await cluster.apply(NODEPORT_SERVICE)
+            (second,) = await cluster.apply(NODEPORT_SERVICE)
+            return (
+                first.metadata.resource_version,
+                second.metadata.resource_version,
+                second.spec.ports[0].node_port,
+            )
+
+    before, after, node_port = run(main)
+    assert before == after
+    assert node_port == 30080
