@@ -6,7 +6,8 @@ search path, then its node's kube-proxy, then the kubelet of the chosen endpoint
 node, the same without a search path (fully qualified names only); from outside, the cluster's
 LoadBalancer / ingress path (`scenario.traffic.external_request`). Messages leave from the source
 node's kubelet address, so partitions of that node cut them. Records: `load_started`, one
-`load_request` per request, `load_finished` with the counts per pod and per outcome.
+`load_request` per request (`pod` answered, `to` the pod the rules chose), `load_finished`
+with the counts per answering pod, per chosen pod and per outcome.
 Neighbours: `load` (tallies, conditions), `runner` (starts loads, checks expectations).
 """
 
@@ -67,6 +68,7 @@ class LoadRun:
         self.step = step
         self.source = source
         self.tally = LoadTally()
+        self.destinations: dict[str, int] = {}  # requests per pod the rules chose
         self.finished = anyio.Event()
         self.listeners: list[Callable[[], None]] = []
         self.log = cluster.tracer.logger(f"load/{step.name}")
@@ -86,6 +88,7 @@ class LoadRun:
                 requests=len(self.tally.results),
                 ok=self.tally.per_outcome().get("ok", 0),
                 pods=self.tally.per_pod(),
+                destinations=dict(sorted(self.destinations.items())),
                 outcomes=self.tally.per_outcome(),
             )
             self.finished.set()
@@ -96,10 +99,17 @@ class LoadRun:
             trace_id=self.cluster.ids.trace_id(), span_id=self.cluster.ids.span_id()
         )
         started = self.cluster.clock.now()
-        status, error, pod = await self._fetch(span)
+        client = Client(self.cluster, self.source, self.step) if self.source else None
+        if client is None:
+            status, error, pod = await _external(self.cluster, self.step.url)
+        else:
+            status, error, pod = await client.get(span)
         outcome = outcome_of(status, error)
         short = pod.rpartition("/")[2]
         self.tally.add(self.cluster.now, outcome, short)
+        to = client.destination.rpartition("/")[2] if client else ""
+        if to:
+            self.destinations[to] = self.destinations.get(to, 0) + 1
         elapsed = round(self.cluster.clock.now() - started, 6)
         self.log.info(
             "load_request",
@@ -108,6 +118,7 @@ class LoadRun:
             n=number,
             outcome=outcome,
             pod=short,
+            to=to,
             elapsed=elapsed,
         )
         self._notify()
@@ -115,11 +126,6 @@ class LoadRun:
     def _notify(self) -> None:
         for listener in list(self.listeners):
             listener()
-
-    async def _fetch(self, span: TraceContext) -> tuple[int, str, str]:
-        if self.source is None:
-            return await _external(self.cluster, self.step.url)
-        return await Client(self.cluster, self.source, self.step).get(span)
 
 
 class Client:
@@ -131,6 +137,7 @@ class Client:
         self.url = step.target
         self.timeout = step.timeout
         self.started = cluster.clock.now()
+        self.destination = ""  # the pod the node's rules chose, whether or not it answered
 
     async def _ask(self, dst: str, payload: object, span: TraceContext, timeout: float) -> Any:
         reply = await self.cluster.bus.request(
@@ -163,6 +170,7 @@ class Client:
             return await self._time_out()
         if not route.node:
             return await self._time_out()
+        self.destination = route.pod
         try:
             return await self._deliver(route, span)
         finally:
