@@ -14,7 +14,6 @@ Neighbours: `load` (tallies, conditions), `runner` (starts loads, checks expecta
 from __future__ import annotations
 
 import asyncio
-import importlib
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -44,6 +43,7 @@ from k8s_actors.scenario.load import (
     judge_traffic,
     outcome_of,
 )
+from k8s_actors.scenario.traffic import external_request
 
 DNS_TIMEOUT = 5.0  # resolv.conf's default `timeout:5`
 ROUTE_TIMEOUT = 1.0
@@ -216,30 +216,13 @@ def _is_ip(host: str) -> bool:
 
 
 async def _external(cluster: Cluster, url: str) -> tuple[int, str, str]:
-    answer = await _external_request()(cluster, url)
-    response = getattr(answer, "response", answer)
-    status = int(getattr(response, "status", 0) or 0)
-    error = str(getattr(answer, "error", "") or getattr(response, "error", "") or "")
-    return status, error, str(getattr(response, "served_by_pod", "") or "")
-
-
-def _external_request() -> Any:
-    """`scenario.traffic.external_request`, or None while the cluster has no external path."""
-    try:
-        module = importlib.import_module("k8s_actors.scenario.traffic")
-    except ImportError:
-        return None
-    return getattr(module, "external_request", None)
+    response = await external_request(cluster, url)
+    return response.status, response.error, response.served_by_pod
 
 
 async def source_of(cluster: Cluster, step: LoadStep) -> Source | None:
     """The pod's or node's place in the network (None: outside the cluster); StepFailed if none."""
     if step.source_kind == "external":
-        if _external_request() is None:
-            raise StepFailed(
-                "load from external needs the cluster's external traffic path "
-                "(LoadBalancer / ingress), which is not available yet"
-            )
         return None
     try:
         found = await cluster.get(f"{step.source_kind}s", step.namespace, step.source_name)

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from k8s_actors.scenario import load_runner
 from k8s_actors.scenario.load import (
     LoadStep,
     LoadTally,
@@ -197,11 +196,19 @@ def test_unknown_load_name_fails_its_expectation(tmp_path: Path) -> None:
     assert 'no load named "nothing"' in result.outcomes[-1].seen
 
 
-def test_external_load_without_an_external_path_fails_clearly(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """With no LoadBalancer / ingress path in the cluster, an external load step fails."""
-    monkeypatch.setattr(load_runner, "_external_request", lambda: None)
-    steps = "  - load: {from: external, url: 'http://web/', rps: 1, for: 1s}\n"
-    result, _ = _run(tmp_path, steps)
-    assert any("external traffic path" in error for error in result.errors), result.errors
+def test_external_load_goes_through_the_load_balancer(tmp_path: Path) -> None:
+    """From outside, requests to a LoadBalancer address reach the Service's pods."""
+    head = CLUSTER.replace(
+        "steps:\n",
+        "  config:\n    cloudProvider: simulated\n"
+        "    loadBalancerIPPool: 203.0.113.10-203.0.113.20\nsteps:\n",
+    ).replace(
+        "expose deployment web --port=80", "expose deployment web --type=LoadBalancer --port=80"
+    )
+    steps = (
+        "  - load: {name: x, from: external, url: 'http://203.0.113.10/', rps: 5, for: 2s}\n"
+        "  - expect: {traffic: x, for: 'requests=10,ok=10'}\n"
+    )
+    path = _write(tmp_path, steps, head=head)
+    result = run_scenario(load_scenario(path), trace_path=tmp_path / "t.jsonl")
+    assert result.passed, (result.errors, result.outcomes)
