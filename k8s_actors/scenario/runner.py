@@ -26,13 +26,8 @@ from k8s_actors.scenario.cluster import Cluster, Detail
 from k8s_actors.scenario.expectations import Outcome, check, not_reached
 from k8s_actors.scenario.faults import StepFailed, inject
 from k8s_actors.scenario.load import LoadStep, TrafficExpectStep, traffic_expectations
-from k8s_actors.scenario.load_runner import (
-    LoadRun,
-    check_traffic,
-    start_load,
-    traffic_not_reached,
-    wait_for_loads,
-)
+from k8s_actors.scenario.load_expect import check_traffic, traffic_not_reached
+from k8s_actors.scenario.load_runner import LoadRun, start_load, wait_for_loads
 from k8s_actors.scenario.model import (
     ApplyStep,
     DeleteStep,
