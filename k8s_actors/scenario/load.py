@@ -122,6 +122,28 @@ class TrafficExpectStep(Step, frozen=True, kw_only=True):
     condition: TrafficCondition
     window: float
     last: float = 0.0
+    load_mark: str = ""  # FILE:LINE:COL of the `traffic:` value, for the loader's name check
+
+
+def unknown_loads(steps: Sequence[Step]) -> list[str]:
+    """A problem line for each traffic expectation that names no load step of the file."""
+    names = {step.name for step in _all(steps) if isinstance(step, LoadStep)}
+    known = ", ".join(sorted(names)) or "none"
+    return [
+        f"{step.load_mark}: {step.where}.expect.traffic: no load step is named "
+        f'"{step.load}" (loads: {known})'
+        for step in traffic_expectations(steps)
+        if step.load not in names
+    ]
+
+
+def _all(steps: Sequence[Step]) -> list[Step]:
+    found: list[Step] = []
+    for step in steps:
+        found.append(step)
+        if isinstance(step, RepeatStep):
+            found.extend(_all(step.steps))
+    return found
 
 
 def traffic_expectations(steps: Sequence[Step]) -> list[TrafficExpectStep]:

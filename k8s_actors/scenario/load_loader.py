@@ -121,6 +121,14 @@ def traffic_expect_step(
         return None
     text = f"expect traffic {load} {mode} {condition.text}"
     text += f" over the last {last:g}s" if last else ""
+    mark = fields["traffic"].start_mark
     return TrafficExpectStep(
-        **base, text=text, load=load, mode=mode, condition=condition, window=window, last=last
+        **base,
+        text=text,
+        load=load,
+        mode=mode,
+        condition=condition,
+        window=window,
+        last=last,
+        load_mark=f"{problems.source}:{mark.line + 1}:{mark.column + 1}",
     )

@@ -21,6 +21,7 @@ from k8s_actors.api.manifest import ManifestError, load_manifests
 from k8s_actors.api.registry import REGISTRY, UnknownKindError
 from k8s_actors.scenario.components import kubectl_parser, kubectl_usage_error
 from k8s_actors.scenario.fault_loader import FaultContext, load_fault
+from k8s_actors.scenario.load import unknown_loads
 from k8s_actors.scenario.load_loader import load_step, traffic_expect_step
 from k8s_actors.scenario.model import (
     ApplyStep,
@@ -72,6 +73,8 @@ def load_steps(
         step = _step(top, step_node, context, f"{where}[{position}]", nested=index is not None)
         if step is not None:
             steps.append(step)
+    if index is None:
+        context.problems.items.extend(unknown_loads(steps))
     return steps
 
 

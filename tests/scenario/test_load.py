@@ -189,11 +189,24 @@ def test_a_service_without_endpoints_fails_every_request(tmp_path: Path) -> None
     assert passed.passed
 
 
-def test_unknown_load_name_fails_its_expectation(tmp_path: Path) -> None:
-    """A traffic expectation naming no started load fails and says which loads exist."""
-    result, _ = _run(tmp_path, "  - expect: {traffic: nothing, for: 'errors=0'}\n")
+def test_loader_refuses_a_traffic_expectation_naming_no_load(tmp_path: Path) -> None:
+    """`traffic:` must name a load step of the file; the problem points at its value."""
+    problems = _problems(tmp_path, "  - expect: {traffic: nothing, for: 'errors=0'}\n")
+    line = CLUSTER.count("\n") + 1
+    expected = f'load.yaml:{line}:23: steps[4].expect.traffic: no load step is named "nothing"'
+    assert any(expected in problem for problem in problems), problems
+
+
+def test_load_that_could_not_start_fails_its_expectations(tmp_path: Path) -> None:
+    """A load from a missing pod fails its step; expectations on it say no such load started."""
+    steps = (
+        "  - load: {name: w, from: pod/ghost, url: 'http://web/', rps: 1, for: 1s}\n"
+        "  - expect: {traffic: w, for: 'errors=0'}\n"
+    )
+    result, _ = _run(tmp_path, steps)
+    assert any("pod/ghost not found" in error for error in result.errors), result.errors
     assert not result.outcomes[-1].passed
-    assert 'no load named "nothing"' in result.outcomes[-1].seen
+    assert 'no load named "w" has started' in result.outcomes[-1].seen
 
 
 def test_external_load_goes_through_the_load_balancer(tmp_path: Path) -> None:
