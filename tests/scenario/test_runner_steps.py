@@ -91,12 +91,13 @@ def test_apiserver_crash_refuses_requests_until_it_restarts(tmp_path: Path) -> N
 
 
 def test_latency_delays_each_message_between_the_sides(tmp_path: Path) -> None:
-    """200 ms added each way between user and control plane: one API request takes 0.4 s."""
+    """200 ms added each way between user and control plane: each API request takes 0.4 s, and
+    an apply of a new object makes two (the read kubectl apply does first, then the create)."""
     steps = "  - fault: {latency: {between: [user, control-plane], add: 200ms}}\n"
     steps += CONFIGMAP.format(name="a", mode="x") + "  - sleep: 1s\n"
     result, records = _play(tmp_path, steps)
     assert result.passed, result.errors
-    assert [r["t"] for r in _user(records, "step_started")] == [0.0, 0.0, 0.4]
+    assert [r["t"] for r in _user(records, "step_started")] == [0.0, 0.0, 0.8]
 
 
 def test_total_message_loss_for_a_while_fails_an_apply(tmp_path: Path) -> None:
