@@ -3,7 +3,8 @@
 Role: each rule applies one generated operation or fault, or lets simulated time pass; the
 safety invariants are checked after every step and the liveness ones (`eventually_stable`,
 `owners_exist`, `endpoints_match_ready_pods`) at teardown, once faults are lifted and the
-controllers had `SETTLE_SECONDS` to converge. The steps played are recorded, and when a
+controllers had `settle_seconds` to converge (nodes left down come back and cordoned nodes
+are uncordoned first, so that convergence is possible). The steps played are recorded, and when a
 property fails the shrunk sequence is written as a scenario file (`reproduce`) whose path is
 printed. Subclass to change the topology, the seed, the rules or the invariants.
 Neighbours: `driver`, `operations`, `strategies`, `invariants`, `reproduce`.
@@ -132,6 +133,7 @@ class ClusterMachine(RuleBasedStateMachine):
 
     async def _settled(self, cluster: Cluster) -> list[str]:
         await _lift_node_faults(cluster, self.played)
+        await _uncordon(cluster, self.topology.node_names())
         await cluster.advance(max(0.0, self.fault_ends - cluster.now))
         await cluster.wait_for(
             lambda: _holds(self.liveness_violations(cluster)),
@@ -158,6 +160,13 @@ async def _perform_quietly(cluster: Cluster, op: Operation) -> bool:
         return await perform(cluster, op)
     except ApiError:
         return False
+
+
+async def _uncordon(cluster: Cluster, nodes: tuple[str, ...]) -> None:
+    """Cordoned or drained nodes take pods again: a cluster with no schedulable node cannot
+    converge, whatever its controllers do."""
+    for node in nodes:
+        await cluster.kubectl(f"uncordon {node}")
 
 
 async def _lift_node_faults(cluster: Cluster, played: list[Played]) -> None:
