@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from k8s_actors.client.errors import ApiError
+from k8s_actors.kernel import KernelError
 from k8s_actors.scenario.cluster import Cluster
 from k8s_actors.testing import invariants
 from k8s_actors.testing.driver import ClusterDriver
@@ -155,10 +156,11 @@ def _now(check: Any) -> Any:
 
 
 async def _perform_quietly(cluster: Cluster, op: Operation) -> bool:
-    """A user's request may be refused (not found, conflict): that is an outcome, not a bug."""
+    """A user's request may be refused (not found, conflict) or lost (a partition, message loss):
+    that is an outcome, not a bug."""
     try:
         return await perform(cluster, op)
-    except ApiError:
+    except (ApiError, KernelError):  # refused, or lost to a network fault
         return False
 
 
