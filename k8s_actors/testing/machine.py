@@ -32,12 +32,14 @@ from k8s_actors.testing.operations import (
     fault_seconds,
     inject_fault,
     perform,
+    retarget,
 )
 from k8s_actors.testing.reproduce import Played, scenario_from_steps
 from k8s_actors.testing.strategies import deployments, faults, operations
 from k8s_actors.testing.topology import Topology, cluster_spec
 
-NODES = Topology().node_names()
+# Rules draw nodes among these four; `retarget` maps them onto the machine's own topology.
+NODES = ("node-1", "node-2", "node-3", "node-4")
 
 
 class PropertyFailed(AssertionError):
@@ -68,12 +70,14 @@ class ClusterMachine(RuleBasedStateMachine):
 
     @rule(op=operations(NODES))
     def apply_operation(self, op: Operation) -> None:
+        op = retarget(op, self.topology.node_names())  # type: ignore[assignment]
         self.played.append(op)
         if not self.driver.call(lambda cluster: _perform_quietly(cluster, op)):
             self.refused.append(len(self.played) - 1)
 
     @rule(fault=faults(NODES))
     def inject(self, fault: Fault) -> None:
+        fault = retarget(fault, self.topology.node_names())  # type: ignore[assignment]
         self.played.append(fault)
 
         async def act(cluster: Cluster) -> None:

@@ -227,3 +227,21 @@ async def inject_fault(cluster: Cluster, fault: Fault, spawn: Spawn, index: int 
         index=index, line=0, text=text, kind=kind, args=args, duration=fault_seconds(fault)
     )
     await inject(cluster, step, spawn)
+
+
+def retarget(item: Operation | Fault, nodes: tuple[str, ...]) -> Operation | Fault:
+    """`item` with each `node-N` it names replaced by the cluster's N-th node (cyclically), so
+    that items drawn for `node-1..node-4` fit a cluster of any size."""
+
+    def node_of(name: str) -> str:
+        number = name.removeprefix("node-")
+        if name == number or not number.isdigit():
+            return name
+        return nodes[(int(number) - 1) % len(nodes)]
+
+    if hasattr(item, "node"):
+        return msgspec.structs.replace(item, node=node_of(item.node))
+    if isinstance(item, (NetworkPartition, LatencyFault)):
+        first, second = item.between
+        return msgspec.structs.replace(item, between=(node_of(first), node_of(second)))
+    return item

@@ -9,8 +9,16 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from k8s_actors.scenario.cluster import Cluster
-from k8s_actors.testing import ClusterMachine, PropertyFailed, Scale, invariants
+from k8s_actors.testing import (
+    ClusterMachine,
+    Cordon,
+    NetworkPartition,
+    PropertyFailed,
+    Scale,
+    invariants,
+)
 from k8s_actors.testing.driver import ClusterDriver
+from k8s_actors.testing.operations import retarget
 
 
 class SmallMachine(ClusterMachine):
@@ -55,3 +63,12 @@ def test_the_fixture_cluster_runs_a_deployment_to_stability(
         return invariants.eventually_stable(cluster)
 
     assert simulated_cluster.call(deploy) == []
+
+
+def test_generated_node_names_are_mapped_onto_the_topology() -> None:
+    nodes = ("node-1", "node-2")
+    assert retarget(Cordon(node="node-3"), nodes) == Cordon(node="node-1")
+    partition = NetworkPartition(between=("node-4", "control-plane"), seconds=1.0)
+    assert retarget(partition, nodes) == NetworkPartition(
+        between=("node-2", "control-plane"), seconds=1.0
+    )
