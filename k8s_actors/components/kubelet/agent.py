@@ -18,10 +18,10 @@ from typing import Any
 from k8s_actors.api.objects.cluster import Node
 from k8s_actors.api.objects.pod import Pod
 from k8s_actors.client import ComponentActor, Informer, SharedInformerFactory
+from k8s_actors.client.events import EventRecorder
 from k8s_actors.components.kubelet import nodestatus
 from k8s_actors.components.kubelet.admission import admit
 from k8s_actors.components.kubelet.config import ImageCatalogue, NodeConfig
-from k8s_actors.components.kubelet.events import KubeletEvents
 from k8s_actors.components.kubelet.exec import ExecServer  # traffic: exec and HTTP
 from k8s_actors.components.kubelet.nettraffic import serve as serve_http  # traffic
 from k8s_actors.components.kubelet.node import NodeContext
@@ -66,7 +66,7 @@ class Kubelet(ComponentActor):
             config=self.config,
             runtime=self.runtime,
             catalogue=self.catalogue,
-            events=KubeletEvents(self.api, self.config.name),
+            events=EventRecorder(self.api, "kubelet", ctx.log, host=self.config.name),
         )
         self.runtime.listener = self._runtime_changed
         ctx.tasks.start_soon(self._main)

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 import anyio
 
 from k8s_actors.client import ApiClient
+from k8s_actors.client.events import EventRecorder
 from k8s_actors.components.kubelet.backoff import BackOff
 from k8s_actors.components.kubelet.config import ImageCatalogue, NodeConfig
-from k8s_actors.components.kubelet.events import KubeletEvents
 from k8s_actors.components.kubelet.runtime import NodeRuntime
 from k8s_actors.kernel import ActorContext, Logger
 
@@ -32,7 +32,7 @@ class NodeContext:
     config: NodeConfig
     runtime: NodeRuntime
     catalogue: ImageCatalogue
-    events: KubeletEvents
+    events: EventRecorder
     crash_backoff: BackOff = field(default_factory=BackOff)
     pull_backoff: BackOff = field(default_factory=BackOff)
     pull_lock: anyio.Lock = field(default_factory=anyio.Lock)
