@@ -78,6 +78,12 @@ def compute_pod_actions(
             if should_restart(policy, code):
                 start.append(container.name)
                 remaining += 1
+        elif current.state == "created":
+            # Created but never started (a kubelet stopped mid-start): started anew, as
+            # ShouldContainerBeRestarted does for the Created state
+            # (pkg/kubelet/container/helpers.go).
+            start.append(container.name)
+            remaining += 1
         else:
             remaining += 1
     if remaining == 0:

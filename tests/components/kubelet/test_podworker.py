@@ -111,3 +111,10 @@ def test_should_restart() -> None:
     assert [should_restart(p, c) for p in ("Always", "OnFailure", "Never") for c in (0, 1)] == [
         True, True, False, True, False, False,
     ]  # fmt: skip
+
+
+def test_a_container_created_but_never_started_is_started_again() -> None:
+    """A kubelet stopped between CreateContainer and StartContainer leaves a Created container;
+    the next kubelet starts it anew instead of waiting on it forever, whatever the policy."""
+    for policy in ("Always", "OnFailure", "Never"):
+        assert actions(spec(policy), rc("app", "created")).start == ("app",)
