@@ -21,7 +21,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from k8s_actors.client.errors import ApiError
 from k8s_actors.kernel import KernelError
 from k8s_actors.scenario.cluster import Cluster
-from k8s_actors.testing import invariants
+from k8s_actors.testing.checks import Checks
 from k8s_actors.testing.driver import ClusterDriver
 from k8s_actors.testing.operations import (
     Apply,
@@ -59,8 +59,8 @@ class ClusterMachine(RuleBasedStateMachine):
         self.driver = ClusterDriver(self.seed, cluster_spec(self.topology.cluster_section()))
         self.played: list[Played] = []
         self.refused: list[int] = []
-        self.bound: dict[str, str] = {}
         self.fault_ends = 0.0
+        self.checks: Checks | None = None
 
     # -- rules ----------------------------------------------------------------------------------
 
@@ -94,22 +94,18 @@ class ClusterMachine(RuleBasedStateMachine):
     # -- invariants -----------------------------------------------------------------------------
 
     def safety_violations(self, cluster: Cluster) -> list[str]:
-        """The properties that hold at every instant; override to add or remove some."""
-        return [
-            *invariants.one_controller_per_object(cluster),
-            *invariants.store_revisions_increase(cluster),
-            *invariants.uids_never_reused(cluster),
-            *invariants.rollout_bounds(cluster, faults_active=True),
-            *invariants.scheduling_safety(cluster, self.bound),
-        ]
+        """The properties that hold at every instant (`checks.SAFETY`); override to change."""
+        return self._checks(cluster).safety()
 
     def liveness_violations(self, cluster: Cluster) -> list[str]:
-        """The properties that hold once the cluster settled; override to add or remove some."""
-        return [
-            *invariants.eventually_stable(cluster),
-            *invariants.owners_exist(cluster),
-            *invariants.endpoints_match_ready_pods(cluster),
-        ]
+        """The properties that hold once the cluster settled (`checks.LIVENESS`); override to
+        change."""
+        return self._checks(cluster).liveness()
+
+    def _checks(self, cluster: Cluster) -> Checks:
+        if self.checks is None:
+            self.checks = Checks(cluster)
+        return self.checks
 
     @invariant()
     def safety(self) -> None:

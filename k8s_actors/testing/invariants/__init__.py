@@ -1,0 +1,33 @@
+"""Invariants of a reconciling cluster, each a function returning its violations as strings.
+
+Role: the properties the cluster state machine checks, usable alone in any test. Each reads the
+state etcd holds (the source of truth, which no network fault hides) from a `Cluster` or a bare
+`Store`, and returns a list of readable violations, empty when the property holds. Safety
+properties (`one_controller_per_object`, `store_revisions_increase`, `uids_never_reused`,
+`rollout_bounds`, `scheduling_safety`, `at_most_one_running_copy`) hold at every instant;
+liveness ones (`eventually_stable`, `owners_exist`, `endpoints_match_ready_pods`) hold once
+faults stop and the spec stops changing, so callers wait for them (see `machine`).
+Each family lives in its own module; this package re-exports them. Neighbours: `checks`
+(names them for the state machine and replays), `machine`, `k8s_actors.store`.
+"""
+
+from k8s_actors.testing.invariants.common import Source, objects
+from k8s_actors.testing.invariants.networking import endpoints_match_ready_pods
+from k8s_actors.testing.invariants.ownership import one_controller_per_object, owners_exist
+from k8s_actors.testing.invariants.placement import at_most_one_running_copy, scheduling_safety
+from k8s_actors.testing.invariants.rollout import eventually_stable, rollout_bounds
+from k8s_actors.testing.invariants.store import store_revisions_increase, uids_never_reused
+
+__all__ = [
+    "Source",
+    "at_most_one_running_copy",
+    "endpoints_match_ready_pods",
+    "eventually_stable",
+    "objects",
+    "one_controller_per_object",
+    "owners_exist",
+    "rollout_bounds",
+    "scheduling_safety",
+    "store_revisions_increase",
+    "uids_never_reused",
+]
