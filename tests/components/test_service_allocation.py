@@ -15,7 +15,7 @@ from k8s_actors.api.meta import ObjectMeta
 from k8s_actors.api.objects.service import Service, ServicePort, ServiceSpec
 from k8s_actors.client.errors import ApiError
 from k8s_actors.components.apiserver import APISERVER_ADDRESS
-from k8s_actors.components.apiserver.serviceips import (
+from k8s_actors.components.apiserver.service_ranges import (
     Bitmap,
     IPRange,
     PortRange,

@@ -13,13 +13,13 @@ The real apiserver keeps its bitmaps in etcd (RangeAllocation objects, repaired 
 This one derives them from its watch cache instead: rebuilt from every stored Service at start,
 then kept by each Service event the cache applies, plus the reservations of requests in flight.
 A conflict is looked at once more against a cache caught up with etcd before it is refused.
-Neighbours: `handlers` (create / update store through `create` / `update`, after
+Neighbours: `service_ranges` (the bitmaps), `service_rules` (validation and update rules),
+`handlers` (create / update store through `create` / `update`, after
 `prepare_update`), `server` (rebuild at start, events, the `kubernetes` Service), `cacher`.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import random
 import weakref
 from collections.abc import Awaitable, Callable, Iterable
@@ -31,12 +31,25 @@ import msgspec
 from k8s_actors.api.fields import FieldSelector
 from k8s_actors.api.labels import Selector
 from k8s_actors.api.meta import ObjectMeta
-from k8s_actors.api.objects.service import Service, ServicePort, ServiceSpec, ServiceStatus
+from k8s_actors.api.objects.service import Service, ServicePort, ServiceSpec
 from k8s_actors.api.registry import REGISTRY
-from k8s_actors.api.validation.errors import FieldError, forbidden, invalid, invalid_status
+from k8s_actors.api.validation.errors import invalid
 from k8s_actors.components.apiserver.cacher import WatchCache
 from k8s_actors.components.apiserver.context import Call, Server
 from k8s_actors.components.apiserver.errors import ApiError, internal
+from k8s_actors.components.apiserver.service_ranges import (
+    AllocationFailed,
+    IPRange,
+    PortRange,
+)
+from k8s_actors.components.apiserver.service_rules import (
+    HEADLESS,
+    NODE_PORT_TYPES,
+    needs_health_check,
+    prepare_update,
+    service_invalid,
+    type_errors,
+)
 from k8s_actors.kernel import TraceContext
 from k8s_actors.messages import Create, EtcdEvent, UserInfo
 
@@ -62,17 +75,6 @@ SERVICES = REGISTRY.for_name("services")
 # "serviceClusterIPRange" / "serviceNodePortRange" override them).
 SERVICE_CLUSTER_IP_RANGE = "10.96.0.0/12"
 SERVICE_NODE_PORT_RANGE = "30000-32767"
-HEADLESS = "None"
-NODE_PORT_TYPES = ("NodePort", "LoadBalancer")
-BAD_IP = "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)"
-
-
-class AllocationFailed(Exception):
-    """An allocator's refusal (the Go error text); `taken` when another holder has the value."""
-
-    def __init__(self, reason: str, taken: bool = False) -> None:
-        super().__init__(reason)
-        self.taken = taken
 
 
 class Refused(Exception):
@@ -82,125 +84,6 @@ class Refused(Exception):
         super().__init__(str(error))
         self.error = error
         self.taken = taken
-
-
-def range_offset(size: int, low: int, high: int, step: int) -> int:
-    """calculateRangeOffset: min(max(low, size/step), high); 0 for a range of `low` or less."""
-    if size <= low:
-        return 0
-    return min(max(low, size // step), high)
-
-
-class Bitmap:
-    """allocator.AllocationBitmap with the random-scan-with-offset strategy: index -> holder."""
-
-    def __init__(self, size: int, offset: int) -> None:
-        self.size = size
-        self.offset = offset
-        self.holders: dict[int, str] = {}
-
-    def take(self, index: int, holder: str) -> bool:
-        if index in self.holders:
-            return False
-        self.holders[index] = holder
-        return True
-
-    def take_next(self, rng: random.Random, holder: str) -> int | None:
-        """A random free index of the upper band, else of the lower band (allocator/bitmap.go
-        randomScanStrategyWithOffset: a random start, then a forward scan that wraps)."""
-        if len(self.holders) >= self.size:
-            return None
-        for low, count in ((self.offset, self.size - self.offset), (0, self.offset)):
-            if count <= 0:
-                continue
-            start = rng.randrange(count)
-            for step in range(count):
-                index = low + (start + step) % count
-                if self.take(index, holder):
-                    return index
-        return None
-
-    def release(self, index: int, holder: str) -> None:
-        if self.holders.get(index) == holder:
-            del self.holders[index]
-
-
-class IPRange:
-    """ipallocator.Range: every address of the CIDR but the network and broadcast ones."""
-
-    def __init__(self, cidr: str) -> None:
-        self.cidr = ipaddress.ip_network(cidr, strict=False)
-        total = self.cidr.num_addresses
-        size = total - 2 if self.cidr.version == 4 else min(total - 1, 65536)
-        self.base = int(self.cidr.network_address) + 1
-        self.bitmap = Bitmap(max(0, size), range_offset(total, 16, 256, 16))
-
-    def first(self) -> str:
-        return str(ipaddress.ip_address(self.base))
-
-    def index(self, ip: str) -> int | None:
-        address = ipaddress.ip_address(ip)
-        if address not in self.cidr:
-            return None
-        index = int(address) - self.base
-        return index if 0 <= index < self.bitmap.size else None
-
-    def allocate(self, ip: str, holder: str) -> None:
-        index = self.index(ip)
-        if index is None:
-            raise AllocationFailed(
-                f"the provided IP ({ip}) is not in the valid range. "
-                f"The range of valid IPs is {self.cidr}"
-            )
-        if not self.bitmap.take(index, holder):
-            raise AllocationFailed("provided IP is already allocated", taken=True)
-
-    def allocate_next(self, rng: random.Random, holder: str) -> str:
-        index = self.bitmap.take_next(rng, holder)
-        if index is None:
-            raise AllocationFailed("range is full", taken=True)
-        return str(ipaddress.ip_address(self.base + index))
-
-    def release(self, ip: str, holder: str) -> None:
-        index = self.index(ip)
-        if index is not None:
-            self.bitmap.release(index, holder)
-
-    def holder(self, ip: str) -> str | None:
-        index = self.index(ip)
-        return None if index is None else self.bitmap.holders.get(index)
-
-
-class PortRange:
-    """portallocator.PortAllocator over "first-last" (both included)."""
-
-    def __init__(self, text: str) -> None:
-        first, _, last = text.partition("-")
-        self.text = text
-        self.base = int(first)
-        size = (int(last) if last else self.base) - self.base + 1
-        self.bitmap = Bitmap(size, range_offset(size, 16, 128, 32))
-
-    def allocate(self, port: int, holder: str) -> None:
-        index = port - self.base
-        if not 0 <= index < self.bitmap.size:
-            raise AllocationFailed(
-                f"provided port is not in the valid range. The range of valid ports is {self.text}"
-            )
-        if not self.bitmap.take(index, holder):
-            raise AllocationFailed("provided port is already allocated", taken=True)
-
-    def allocate_next(self, rng: random.Random, holder: str) -> int:
-        index = self.bitmap.take_next(rng, holder)
-        if index is None:
-            raise AllocationFailed("range is full", taken=True)
-        return self.base + index
-
-    def release(self, port: int, holder: str) -> None:
-        self.bitmap.release(port - self.base, holder)
-
-    def holder(self, port: int) -> str | None:
-        return self.bitmap.holders.get(port - self.base)
 
 
 # -- what a stored Service holds ------------------------------------------------------------------
@@ -225,10 +108,6 @@ def node_ports_of(spec: ServiceSpec) -> tuple[int, ...]:
     if spec.health_check_node_port:
         ports.append(spec.health_check_node_port)
     return tuple(dict.fromkeys(ports))
-
-
-def service_invalid(name: str, errors: list[FieldError]) -> ApiError:
-    return ApiError(invalid_status("Service", name, errors))
 
 
 @dataclass
@@ -350,40 +229,6 @@ def should_allocate_node_ports(spec: ServiceSpec) -> bool:
     return spec.type == "LoadBalancer" and spec.allocate_load_balancer_node_ports is not False
 
 
-def needs_health_check(spec: ServiceSpec) -> bool:
-    """apiservice.NeedsHealthCheck: a LoadBalancer with externalTrafficPolicy Local."""
-    return spec.type == "LoadBalancer" and spec.external_traffic_policy == "Local"
-
-
-def type_errors(spec: ServiceSpec) -> list[FieldError]:
-    """The type-dependent checks of ValidateService (pkg/apis/core/validation)."""
-    errors: list[FieldError] = []
-    if spec.type == "ClusterIP":
-        for i, port in enumerate(spec.ports):
-            if port.node_port:
-                text = "may not be used when `type` is 'ClusterIP'"
-                errors.append(forbidden(f"spec.ports[{i}].nodePort", text))
-    if spec.type == "ExternalName" and spec.cluster_ips:
-        errors.append(forbidden("spec.clusterIPs", "may not be set for ExternalName services"))
-    if spec.health_check_node_port and not needs_health_check(spec):
-        text = (
-            "may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local'"
-        )
-        errors.append(invalid("spec.healthCheckNodePort", spec.health_check_node_port, text))
-    for i, ip in enumerate(spec.cluster_ips):
-        if ip != HEADLESS and not _is_ip(ip):
-            errors.append(invalid(f"spec.clusterIPs[{i}]", ip, BAD_IP))
-    return errors
-
-
-def _is_ip(text: str) -> bool:
-    try:
-        ipaddress.ip_address(text)
-    except ValueError:
-        return False
-    return True
-
-
 def allocate_create(service: Service, reservation: Reservation) -> Service:
     """allocateCreate: ClusterIPs, then NodePorts, then the health check node port."""
     spec = service.spec
@@ -443,107 +288,6 @@ def _allocate_node_ports(
         by_number.setdefault(port.port, node_port)
         ports.append(replace(port, node_port=node_port))
     return replace(spec, ports=tuple(ports))
-
-
-# -- the update rules (storage/rest.go beginUpdate, strategy.go PrepareForUpdate) -----------------
-
-
-def prepare_update(new: Any, old: Any, status_only: bool) -> Any:
-    """Carry allocated values over, keep clusterIP and clusterIPs in step, drop what the new
-    type no longer uses, then refuse what Kubernetes refuses (422)."""
-    if status_only or not isinstance(new, Service):
-        return new
-    spec = _patch_allocated(new.spec, old.spec)
-    spec = _normalize_cluster_ips(spec, old.spec)
-    spec = _drop_type_dependent(spec, old.spec)
-    errors = type_errors(spec) + _update_errors(spec, old.spec)
-    if errors:
-        raise service_invalid(new.metadata.name, errors)
-    status = new.status if spec.type == "LoadBalancer" else ServiceStatus()
-    return replace(new, spec=spec, status=status)
-
-
-def _patch_allocated(spec: ServiceSpec, old: ServiceSpec) -> ServiceSpec:
-    """patchAllocatedValues: a client resubmitting its YAML keeps what was allocated for it."""
-    changes: dict[str, Any] = {}
-    if old.type != "ExternalName" and spec.type != "ExternalName":
-        if not spec.cluster_ip:
-            changes["cluster_ip"] = old.cluster_ip
-        if not spec.cluster_ips and old.cluster_ips:
-            changes["cluster_ips"] = old.cluster_ips
-    if old.type in NODE_PORT_TYPES and spec.type in NODE_PORT_TYPES:
-        used = {p.node_port for p in old.ports} & {p.node_port for p in spec.ports}
-        by_name = {p.name: p.node_port for p in old.ports}
-        changes["ports"] = tuple(
-            replace(p, node_port=by_name.get(p.name, 0))
-            if not p.node_port and by_name.get(p.name, 0) not in used
-            else p
-            for p in spec.ports
-        )
-    if needs_health_check(old) and needs_health_check(spec) and not spec.health_check_node_port:
-        changes["health_check_node_port"] = old.health_check_node_port
-    return replace(spec, **changes) if changes else spec
-
-
-def _normalize_cluster_ips(spec: ServiceSpec, old: ServiceSpec) -> ServiceSpec:
-    """normalizeClusterIPs: the singular field written alone moves the plural one with it."""
-    if old.cluster_ips and not spec.cluster_ips and old.cluster_ip == spec.cluster_ip:
-        spec = replace(spec, cluster_ips=old.cluster_ips)
-    if old.cluster_ip != spec.cluster_ip and spec.cluster_ips == old.cluster_ips:
-        cleared = bool(old.cluster_ip) and not spec.cluster_ip
-        spec = replace(spec, cluster_ips=() if cleared else (spec.cluster_ip,))
-    return spec
-
-
-def _drop_type_dependent(spec: ServiceSpec, old: ServiceSpec) -> ServiceSpec:
-    """dropTypeDependentFields: wipe what the new type does not use, if the user left it."""
-    changes: dict[str, Any] = {}
-    same_ips = spec.cluster_ip == old.cluster_ip and spec.cluster_ips == old.cluster_ips
-    if old.type != "ExternalName" and spec.type == "ExternalName":
-        if same_ips:
-            changes.update(cluster_ip="", cluster_ips=())
-        if spec.ip_families == old.ip_families:
-            changes["ip_families"] = ()
-        if spec.ip_family_policy == old.ip_family_policy:
-            changes["ip_family_policy"] = None
-    old_ports = {p.node_port for p in old.ports if p.node_port}
-    new_ports = {p.node_port for p in spec.ports if p.node_port}
-    leaves_node_ports = old.type in NODE_PORT_TYPES and spec.type not in NODE_PORT_TYPES
-    if leaves_node_ports and new_ports <= old_ports:
-        changes["ports"] = tuple(replace(p, node_port=0) for p in spec.ports)
-    same_hc = spec.health_check_node_port == old.health_check_node_port
-    if needs_health_check(old) and not needs_health_check(spec) and same_hc:
-        changes["health_check_node_port"] = 0
-    same_allocate = spec.allocate_load_balancer_node_ports == old.allocate_load_balancer_node_ports
-    if old.type == "LoadBalancer" and spec.type != "LoadBalancer" and same_allocate:
-        changes["allocate_load_balancer_node_ports"] = None
-    same_policy = spec.external_traffic_policy == old.external_traffic_policy
-    if leaves_node_ports and same_policy:
-        changes["external_traffic_policy"] = ""
-    return replace(spec, **changes) if changes else spec
-
-
-def _update_errors(spec: ServiceSpec, old: ServiceSpec) -> list[FieldError]:
-    """validateUpgradeDowngradeClusterIPs (single stack) and the health check port rule."""
-    errors: list[FieldError] = []
-    both_local = needs_health_check(old) and needs_health_check(spec)
-    if both_local and spec.health_check_node_port != old.health_check_node_port:
-        text = (
-            "cannot change healthCheckNodePort on loadBalancer service with "
-            "externalTraffic=Local during update"
-        )
-        errors.append(invalid("spec.healthCheckNodePort", spec.health_check_node_port, text))
-    if "ExternalName" in (spec.type, old.type):
-        return errors
-    if old.cluster_ips[:1] == (HEADLESS,) and spec.cluster_ips[:1] == (HEADLESS,):
-        return errors
-    new_ips = list(spec.cluster_ips)
-    if old.cluster_ips and not new_ips:
-        errors.append(invalid("spec.clusterIPs[0]", new_ips, "primary clusterIP can not be unset"))
-    for i, ip in enumerate(old.cluster_ips[: len(new_ips)]):
-        if ip != new_ips[i]:
-            errors.append(invalid(f"spec.clusterIPs[{i}]", new_ips, "may not change once set"))
-    return errors
 
 
 # -- one set of allocators per apiserver (per watch cache) ----------------------------------------
