@@ -121,6 +121,9 @@ class Cluster:
         if self.tracer.detail == "messages":
             self.tracer.attach(self.bus)
         await self.supervisor.__aenter__()
+        if self.spec.mutants:
+            # Deliberate defects, for testing the test kit: say so before anything happens.
+            self.log.info("mutants_enabled", mutants=list(self.spec.mutants))
         await self.supervisor.start(
             ActorSpec(
                 ETCD_ADDRESS,
@@ -149,13 +152,17 @@ class Cluster:
             await self.supervisor.start(
                 ActorSpec(
                     name,
-                    _controller_manager_factory(factory, name, controllers, self.spec.config),
+                    _controller_manager_factory(factory, name, controllers, self._settings()),
                     groups=(CONTROL_PLANE,),
                 )
             )
 
+    def _settings(self) -> dict[str, Any]:
+        """The component settings, with the mutants (deliberate defects) switched on."""
+        return {**self.spec.config, "mutants": tuple(self.spec.mutants)}
+
     async def _start_scheduler(self) -> None:
-        config = dict(self.spec.config)
+        config = self._settings()
         await self.supervisor.start(
             ActorSpec(
                 SCHEDULER_ADDRESS,
@@ -179,7 +186,7 @@ class Cluster:
     async def _start_kubelets(self) -> None:
         catalogue = _catalogue(self.spec.images)
         for index, node in enumerate(self.spec.nodes):
-            config = _node_config(node, index)
+            config = _node_config(node, index, self.spec.mutants)
             runtime = self.node_runtimes[node.name]
             await self.supervisor.start(
                 ActorSpec(
@@ -427,7 +434,7 @@ def _kubelet_factory(
     return lambda: Kubelet(config, runtime, catalogue)
 
 
-def _node_config(node: NodeSpec, index: int) -> NodeConfig:
+def _node_config(node: NodeSpec, index: int, mutants: tuple[str, ...] = ()) -> NodeConfig:
     return NodeConfig(
         name=node.name,
         index=index,
@@ -435,6 +442,7 @@ def _node_config(node: NodeSpec, index: int) -> NodeConfig:
         allocatable=dict(node.allocatable),
         labels=dict(node.labels),
         taints=tuple(TaintConfig(key=t.key, value=t.value, effect=t.effect) for t in node.taints),
+        mutants=mutants,
     )
 
 

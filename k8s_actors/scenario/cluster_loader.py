@@ -2,8 +2,9 @@
 
 Role: node groups (names generated as node-1, node-2, ... unless `prefix` or `names`), capacity
 and allocatable quantities checked with the object model's parser, labels and taints with its
-validators, the images catalogue and the component settings (Kubernetes' names and defaults;
-unknown ones are errors). Neighbours: `loader` (calls `load_cluster`), `spec`, `yamlnodes`.
+validators, the images catalogue, the component settings (Kubernetes' names and defaults;
+unknown ones are errors) and the mutants (deliberate defects, known names only).
+Neighbours: `loader` (calls `load_cluster`), `spec`, `yamlnodes`.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from k8s_actors.api.quantity import Quantity, QuantityError
 from k8s_actors.api.validation.meta import validate_labels
 from k8s_actors.api.validation.names import dns1123_subdomain
 from k8s_actors.components.cloud_controller.pool import parse_pool
+from k8s_actors.kernel.mutants import MUTANTS
 from k8s_actors.scenario.spec import (
     ADDON_CHOICES,
     CONFIG_DEFAULTS,
@@ -41,7 +43,7 @@ from k8s_actors.scenario.yamlnodes import (
     text_of,
 )
 
-CLUSTER_KEYS = ("nodes", "images", "config", "controllerManagers")
+CLUSTER_KEYS = ("nodes", "images", "config", "controllerManagers", "mutants")
 GROUP_KEYS = ("count", "prefix", "names", "capacity", "allocatable", "labels", "taints")
 IMAGE_KEYS = ("pullTime", "startTime", "readyAfter", "exitAfter", "exitCode", "failLivenessAfter")
 _TAINT_TEXT = re.compile(r"^(?P<key>[^=:]+)(?:=(?P<value>[^:]*))?:(?P<effect>\w+)$")
@@ -63,7 +65,32 @@ def load_cluster(node: yaml.Node | None, problems: Problems) -> ClusterSpec:
             fields["controllerManagers"], problems, "cluster.controllerManagers", minimum=0
         )
         managers = count if count is not None else 1
-    return ClusterSpec(nodes=nodes, images=images, config=config, controller_managers=managers)
+    mutants = _mutants(fields["mutants"], problems) if "mutants" in fields else ()
+    return ClusterSpec(
+        nodes=nodes,
+        images=images,
+        config=config,
+        controller_managers=managers,
+        mutants=mutants,
+    )
+
+
+def _mutants(node: yaml.Node, problems: Problems) -> tuple[str, ...]:
+    """The deliberate defects to switch on (k8s_actors.kernel.mutants), each known."""
+    if not isinstance(node, yaml.SequenceNode):
+        problems.add(node, "cluster.mutants", "must be a list of mutant names")
+        return ()
+    names: list[str] = []
+    for index, item in enumerate(node.value):
+        name = str(item.value) if isinstance(item, yaml.ScalarNode) else ""
+        if name not in MUTANTS:
+            known = ", ".join(MUTANTS)
+            problems.add(
+                item, f"cluster.mutants[{index}]", f'unknown mutant "{name}" (known: {known})'
+            )
+        elif name not in names:
+            names.append(name)
+    return tuple(names)
 
 
 # -- nodes -----------------------------------------------------------------------------------

@@ -3,7 +3,8 @@
 Role: the `ClusterSpec` that `Cluster` is built from. Node groups are expanded into named nodes
 with their capacity, labels and taints; the images catalogue says how each simulated image
 behaves; `config` holds the component settings under Kubernetes' names, every one present with
-its Kubernetes default unless the scenario sets it. Neighbours: `cluster_loader` (builds it from
+its Kubernetes default unless the scenario sets it; `mutants` names deliberate defects switched
+on to test the test kit. Neighbours: `cluster_loader` (builds it from
 YAML), `cluster` (starts components from it).
 """
 
@@ -88,6 +89,9 @@ class ClusterSpec(msgspec.Struct, frozen=True, kw_only=True):
     images: dict[str, ImageSpec] = msgspec.field(default_factory=dict)
     config: dict[str, Any] = msgspec.field(default_factory=lambda: dict(CONFIG_DEFAULTS))
     controller_managers: int = 1
+    # Deliberate defects for testing the test kit (k8s_actors.kernel.mutants); never in a real
+    # scenario.
+    mutants: tuple[str, ...] = ()
 
     def node_names(self) -> list[str]:
         return [node.name for node in self.nodes]

@@ -32,6 +32,8 @@ class NodeGroup(msgspec.Struct, frozen=True, kw_only=True):
 class Topology(msgspec.Struct, frozen=True, kw_only=True):
     groups: tuple[NodeGroup, ...] = (NodeGroup(count=2),)
     images: tuple[str, ...] = DEFAULT_IMAGES
+    # Deliberate defects (k8s_actors.kernel.mutants), for the kit's own mutation tests.
+    mutants: tuple[str, ...] = ()
 
     def node_names(self) -> tuple[str, ...]:
         total = sum(group.count for group in self.groups)
@@ -48,7 +50,10 @@ class Topology(msgspec.Struct, frozen=True, kw_only=True):
                 entry["taints"] = list(group.taints)
             nodes.append(entry)
         images = {image: dict(IMAGE_BEHAVIOUR) for image in self.images}
-        return {"nodes": nodes, "images": images}
+        section: dict[str, Any] = {"nodes": nodes, "images": images}
+        if self.mutants:
+            section["mutants"] = list(self.mutants)
+        return section
 
 
 def cluster_spec(section: dict[str, Any]) -> ClusterSpec:

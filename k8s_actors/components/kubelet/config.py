@@ -34,6 +34,8 @@ class NodeConfig(msgspec.Struct, frozen=True, kw_only=True):
     allocatable: dict[str, Quantity] = msgspec.field(default_factory=dict)
     labels: dict[str, str] = msgspec.field(default_factory=dict)
     taints: tuple[TaintConfig, ...] = ()
+    # Deliberate defects switched on for testing the test kit (k8s_actors.kernel.mutants).
+    mutants: tuple[str, ...] = ()
 
     @property
     def internal_ip(self) -> str:
