@@ -175,6 +175,7 @@ class DeploymentController(Controller):
             stored=d,
             enqueue_after=lambda delay: self.enqueue_after(key, delay),
             enqueue_rate_limited=lambda: self._requeue_rate_limited(key),
+            mutants=tuple(self.ctx.settings.get("mutants", ())),
         )
 
     def _requeue_rate_limited(self, key: str) -> None:

@@ -41,7 +41,7 @@ async def rollout_rolling(sc: SyncContext, d: Deployment, rs_list: Sequence[Repl
 
 
 def new_replica_set_target(
-    d: Deployment, all_rss: Sequence[ReplicaSet], new_rs: ReplicaSet
+    d: Deployment, all_rss: Sequence[ReplicaSet], new_rs: ReplicaSet, mutants: Sequence[str] = ()
 ) -> int | None:
     """The size reconcileNewReplicaSet scales the new RS to, None when it stays."""
     want = du.replicas(d)
@@ -49,13 +49,13 @@ def new_replica_set_target(
         return None
     if du.replicas(new_rs) > want:
         return want
-    return du.new_rs_new_replicas(d, all_rss, new_rs)
+    return du.new_rs_new_replicas(d, all_rss, new_rs, mutants)
 
 
 async def reconcile_new_replica_set(
     sc: SyncContext, all_rss: Sequence[ReplicaSet], new_rs: ReplicaSet, d: Deployment
 ) -> bool:
-    target = new_replica_set_target(d, all_rss, new_rs)
+    target = new_replica_set_target(d, all_rss, new_rs, sc.mutants)
     if target is None:
         return False
     scaled, _ = await sc.scale_and_record(new_rs, target, d)

@@ -51,6 +51,7 @@ class SyncContext:
     stored: Deployment
     enqueue_after: Callable[[float], None]
     enqueue_rate_limited: Callable[[], None]
+    mutants: tuple[str, ...] = ()  # deliberate defects (k8s_actors.kernel.mutants)
 
     def now(self) -> float:
         """Absolute epoch seconds (what condition times are compared with)."""
@@ -208,7 +209,7 @@ async def _sync_existing_new(
 
 
 def new_replica_set_for(
-    d: Deployment, old_rss: Sequence[ReplicaSet], new_revision: str
+    d: Deployment, old_rss: Sequence[ReplicaSet], new_revision: str, mutants: Sequence[str] = ()
 ) -> ReplicaSet:
     """The ReplicaSet getNewReplicaSet creates: `<deployment>-<hash>`, owned by d."""
     template = d.spec.template
@@ -231,7 +232,7 @@ def new_replica_set_for(
             template=replace(template, metadata=replace(template.metadata, labels=labels)),
         ),
     )
-    count = du.new_rs_new_replicas(d, [*old_rss, rs], rs)
+    count = du.new_rs_new_replicas(d, [*old_rss, rs], rs, mutants)
     annotations, _ = du.set_new_replica_set_annotations(d, {}, new_revision, False)
     return replace(
         rs,
@@ -255,7 +256,7 @@ def controller_ref(d: Deployment) -> OwnerReference:
 async def _create_new(
     sc: SyncContext, d: Deployment, old_rss: Sequence[ReplicaSet], new_revision: str
 ) -> tuple[Deployment, ReplicaSet]:
-    rs = new_replica_set_for(d, old_rss, new_revision)
+    rs = new_replica_set_for(d, old_rss, new_revision, sc.mutants)
     name = rs.metadata.name
     count = du.replicas(rs)
     already_exists = False

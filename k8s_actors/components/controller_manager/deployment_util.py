@@ -156,7 +156,9 @@ def max_surge(d: Deployment) -> int:
     return _fenceposts(d)[0]
 
 
-def new_rs_new_replicas(d: Deployment, all_rss: Sequence[MaybeRS], new_rs: ReplicaSet) -> int:
+def new_rs_new_replicas(
+    d: Deployment, all_rss: Sequence[MaybeRS], new_rs: ReplicaSet, mutants: Sequence[str] = ()
+) -> int:
     """deployment_util.go NewRSNewReplicas: how far the new ReplicaSet may grow now."""
     if d.spec.strategy.type == RECREATE:
         return replicas(d)
@@ -164,7 +166,8 @@ def new_rs_new_replicas(d: Deployment, all_rss: Sequence[MaybeRS], new_rs: Repli
         raise ValueError(f"deployment type {d.spec.strategy.type} isn't supported")
     rolling = d.spec.strategy.rolling_update
     surge_value = rolling.max_surge if rolling is not None else None
-    surge = scaled_value(0 if surge_value is None else surge_value, replicas(d), True)
+    round_up = "maxSurgeRoundedDown" not in mutants  # the mutant rounds the wrong way
+    surge = scaled_value(0 if surge_value is None else surge_value, replicas(d), round_up)
     current = replica_count(all_rss)
     max_total = replicas(d) + surge
     if current >= max_total:

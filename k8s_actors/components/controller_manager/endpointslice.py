@@ -26,7 +26,7 @@ Neighbours: `base` (Controller), `podutil` (readiness), the apiserver (generateN
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -124,9 +124,11 @@ def pod_address(pod: Pod) -> str:
     return pod.status.pod_ip
 
 
-def pod_to_endpoint(pod: Pod, node: Node | None, service: Service) -> Endpoint:
+def pod_to_endpoint(
+    pod: Pod, node: Node | None, service: Service, mutants: Sequence[str] = ()
+) -> Endpoint:
     """podToEndpoint (staging/src/k8s.io/endpointslice/utils.go)."""
-    serving = is_pod_ready(pod)
+    serving = is_pod_ready(pod) or "endpointsIncludeNotReady" in mutants  # mutant: always
     terminating = pod.metadata.deletion_timestamp is not None
     # Never ready while terminating, unless the service publishes not-ready addresses.
     ready = service.spec.publish_not_ready_addresses or (serving and not terminating)
@@ -148,7 +150,10 @@ def pod_to_endpoint(pod: Pod, node: Node | None, service: Service) -> Endpoint:
 
 
 def desired_endpoints(
-    service: Service, pods: list[Pod], node_of: Callable[[str], Node | None]
+    service: Service,
+    pods: list[Pod],
+    node_of: Callable[[str], Node | None],
+    mutants: Sequence[str] = (),
 ) -> dict[PortKey, list[Endpoint]]:
     """The endpoints the Service should have, grouped by their resolved ports."""
     groups: dict[PortKey, list[Endpoint]] = {}
@@ -156,7 +161,7 @@ def desired_endpoints(
         if not should_pod_be_in_endpoints(pod):
             continue
         node = node_of(pod.spec.node_name) if pod.spec.node_name else None
-        endpoint = pod_to_endpoint(pod, node, service)
+        endpoint = pod_to_endpoint(pod, node, service, mutants)
         groups.setdefault(endpoint_ports(service, pod), []).append(endpoint)
     return groups
 
@@ -373,7 +378,12 @@ class EndpointSliceController(Controller):
             return  # slices of selectorless Services are written by their users
         else:
             pods = self.pods.lister.list(namespace, Selector.from_set(service.spec.selector))
-            desired = desired_endpoints(service, pods, lambda n: self.nodes.lister.get("", n))
+            desired = desired_endpoints(
+                service,
+                pods,
+                lambda n: self.nodes.lister.get("", n),
+                self.ctx.settings.get("mutants", ()),
+            )
             plan = plan_slices(service, slices, desired, self.max_per_slice)
             total = sum(len(endpoints) for endpoints in desired.values())
         if not plan.empty:

@@ -235,6 +235,8 @@ class GarbageCollector(Controller):
 
     async def _process_deleting_dependents(self, node: Node, span: TraceContext) -> None:
         blocking = node.blocking_dependents()
+        if "gcIgnoresBlockOwnerDeletion" in self.ctx.settings.get("mutants", ()):
+            blocking = []  # the mutant lets the owner go while its dependents still block
         if not blocking:
             owner = await self._remove_finalizer(node, FOREGROUND, span)
             if owner is not None:

@@ -173,6 +173,8 @@ class Kubelet(ComponentActor):
         assert node is not None
         now = node.now
         node.runtime.settle(now)
+        if "kubeletKeepsPodsOfDeletedNode" in self.config.mutants:
+            return  # the mutant leaves the containers of pods deleted meanwhile running
         for uid in node.runtime.pod_uids():
             if uid in self.workers:
                 continue

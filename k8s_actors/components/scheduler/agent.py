@@ -90,7 +90,12 @@ class KubeScheduler(ComponentActor):
         informers = SharedInformerFactory(self.api)
         watch = ClusterWatch(self, informers)
         self.watch = watch
-        handle = Handle(self.cache, rng=ctx.rng, selectors=watch.selectors_of)
+        handle = Handle(
+            self.cache,
+            rng=ctx.rng,
+            selectors=watch.selectors_of,
+            mutants=tuple(self.settings.get("mutants", ())),
+        )
         framework = default_framework(handle)
         percentage = int(self.settings.get("percentageOfNodesToScore", 0))
         self.core = Scheduler(self.cache, framework, ctx.rng, percentage)

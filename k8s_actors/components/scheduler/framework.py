@@ -94,8 +94,10 @@ class Handle:
         rng: random.Random | None = None,
         selectors: Callable[[PodInfo], list[Any]] | None = None,
         scheduler_name: str = "default-scheduler",
+        mutants: tuple[str, ...] = (),
     ) -> None:
         self.cache = cache
+        self.mutants = mutants  # deliberate defects (k8s_actors.kernel.mutants)
         self.rng = rng or random.Random(0)
         # The label selectors of the Services and controllers owning a pod (DefaultSelector).
         self.selectors = selectors or (lambda info: [])

@@ -30,6 +30,8 @@ class TaintToleration(Plugin):
         self, state: CycleState, pod: PodInfo, nodes: list[NodeInfo], failed: dict[str, Status]
     ) -> list[NodeInfo]:
         passed = [n for n in nodes if not n.hard_taints]
+        if "schedulerIgnoresTaints" in self.handle.mutants:
+            return nodes  # the mutant: every node passes, whatever its taints
         if len(passed) == len(nodes):
             return passed
         tolerations = pod.pod.spec.tolerations
