@@ -12,22 +12,42 @@ Each family lives in its own module; this package re-exports them. Neighbours: `
 """
 
 from k8s_actors.testing.invariants.common import Source, objects
+from k8s_actors.testing.invariants.copies import no_copy_after_deletion, runs_only_on_its_node
+from k8s_actors.testing.invariants.lifecycle import PodHistory, pod_transitions_legal
+from k8s_actors.testing.invariants.lifecycle_trace import TraceOrder, pod_steps_in_order
 from k8s_actors.testing.invariants.networking import endpoints_match_ready_pods
 from k8s_actors.testing.invariants.ownership import one_controller_per_object, owners_exist
 from k8s_actors.testing.invariants.placement import at_most_one_running_copy, scheduling_safety
 from k8s_actors.testing.invariants.rollout import eventually_stable, rollout_bounds
 from k8s_actors.testing.invariants.store import store_revisions_increase, uids_never_reused
+from k8s_actors.testing.invariants.watches import (
+    WatchLog,
+    informer_caches_converge,
+    watch_events_in_order,
+)
+from k8s_actors.testing.invariants.writes import WriteLog, writes_carry_preconditions
 
 __all__ = [
+    "PodHistory",
     "Source",
+    "TraceOrder",
+    "WatchLog",
+    "WriteLog",
     "at_most_one_running_copy",
     "endpoints_match_ready_pods",
     "eventually_stable",
+    "informer_caches_converge",
+    "no_copy_after_deletion",
     "objects",
     "one_controller_per_object",
     "owners_exist",
+    "pod_steps_in_order",
+    "pod_transitions_legal",
     "rollout_bounds",
+    "runs_only_on_its_node",
     "scheduling_safety",
     "store_revisions_increase",
     "uids_never_reused",
+    "watch_events_in_order",
+    "writes_carry_preconditions",
 ]
