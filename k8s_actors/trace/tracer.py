@@ -1,32 +1,28 @@
 """The tracer of a run: structlog loggers that write ordered JSON Lines records encoded by msgspec.
 
-Role: the only writer of traces. Each run builds its own `Tracer` and its own structlog processor
-chain with `structlog.wrap_logger` (never the global `structlog.configure`), so runs in one process
-do not share state. A processor puts the fixed fields first, in the order `records` defines, stamps
-the simulated time and a per-run sequence number, and expands the `obj=` and `ctx=` conveniences;
-the renderer encodes with msgspec. With detail="messages" the tracer also taps the bus and records
-every delivery. Nothing here reads the wall clock. Neighbours: `kernel` (Clock, Bus, Logger),
-`api.quantity` (encoding), `records` (the schema), `reader` (reads what this writes).
+Role: the only writer of traces. Each run builds its own `Tracer`, whose loggers are structlog
+bound loggers of a class of its own (never the global `structlog.configure`), so runs in one
+process do not share state. Each call builds its record once: the fixed fields first, in the order
+`records` defines, with the simulated time and a per-run sequence number, the `obj=` and `ctx=`
+conveniences expanded, then the event's own key-values; msgspec encodes it. With
+detail="messages" the tracer also taps the bus and records every delivery. Nothing here reads the
+wall clock. Neighbours: `kernel` (Clock, Bus, Logger), `api.quantity` (encoding), `records` (the
+schema), `reader` (reads what this writes).
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable, MutableMapping
-from typing import Any, Literal, Protocol, cast
+from collections.abc import Callable
+from typing import Any, Literal, Protocol
 
 import msgspec
 import structlog
-from structlog.typing import Processor
 
 from k8s_actors.api.quantity import enc_hook as quantity_enc_hook
 from k8s_actors.kernel import Bus, Envelope, Logger, Outcome, TraceContext
 from k8s_actors.trace.records import OBJECT_FIELDS, SPAN_FIELDS
 
 Detail = Literal["events", "messages"]
-
-# structlog method names that are not one of the four record levels.
-_LEVEL_ALIASES = {"warn": "warning", "exception": "error", "critical": "error", "fatal": "error"}
 
 
 class SimulatedTime(Protocol):
@@ -41,16 +37,42 @@ class BinarySink(Protocol):
     def write(self, data: bytes, /) -> object: ...
 
 
-class _LineWriter:
-    """The logger structlog wraps: receives each rendered line and hands it to the sink."""
+def _line_writer(sink: BinarySink | list[bytes]) -> Callable[[bytes], object]:
+    """What receives each encoded record: the list's `append`, or a newline-terminated write."""
+    if isinstance(sink, list):
+        return sink.append
+    write = sink.write
+    return lambda line: write(line + b"\n")
 
-    def __init__(self, sink: BinarySink | list[bytes]) -> None:
-        if isinstance(sink, list):
-            self.msg: Callable[[bytes], object] = sink.append
-        else:
-            write = sink.write
-            self.msg = lambda line: write(line + b"\n")
-        self.debug = self.info = self.warning = self.error = self.critical = self.msg
+
+class _TraceLogger(structlog.BoundLoggerBase):
+    """The bound logger of a tracer: structlog's context carrier, writing each record in one step.
+
+    `bind`, `unbind` and `new` are structlog's own; the level methods skip structlog's generic
+    processor pipeline (a context copy, a processor loop, a dispatch on the result) and hand the
+    event to `Tracer.write`, which builds the ordered record once and encodes it.
+    """
+
+    _logger: Tracer
+
+    def debug(self, event: str, *args: Any, **fields: Any) -> None:
+        self._logger.write("debug", event % args if args else event, self._context, fields)
+
+    def info(self, event: str, *args: Any, **fields: Any) -> None:
+        self._logger.write("info", event % args if args else event, self._context, fields)
+
+    def warning(self, event: str, *args: Any, **fields: Any) -> None:
+        self._logger.write("warning", event % args if args else event, self._context, fields)
+
+    def error(self, event: str, *args: Any, **fields: Any) -> None:
+        self._logger.write("error", event % args if args else event, self._context, fields)
+
+    def exception(self, event: str, *args: Any, **fields: Any) -> None:
+        fields.setdefault("exc_info", True)
+        self.error(event, *args, **fields)
+
+    warn = warning
+    critical = fatal = msg = error
 
 
 def _enc_hook(value: Any) -> Any:
@@ -74,22 +96,49 @@ class Tracer:
         self.clock = clock
         self.detail: Detail = detail
         self.records = 0
-        self._writer = _LineWriter(sink)
-        self._encoder = msgspec.json.Encoder(enc_hook=_enc_hook)
-        self._processors: list[Processor] = [self._order_fields, self._render]
-        self._wrapper = structlog.make_filtering_bound_logger(logging.DEBUG)
+        self._now = clock.now
+        self._emit = _line_writer(sink)
+        self._encode = msgspec.json.Encoder(enc_hook=_enc_hook).encode
+        # The last clock reading and its rounding: on a virtual clock many records share a time.
+        self._last_now = 0.0
+        self._last_t = 0.0
         self._bus_log = self.logger("bus")
 
     def logger(self, actor: str) -> Logger:
         """A bound logger whose records carry `actor`; satisfies the kernel's `Logger`."""
-        proxy = structlog.wrap_logger(
-            self._writer,
-            processors=self._processors,
-            wrapper_class=self._wrapper,
-            context_class=dict,
-            actor=actor,
-        )
-        return cast(Logger, proxy.bind())
+        return _TraceLogger(self, (), {"actor": actor})
+
+    def write(
+        self, level: str, event: str, context: dict[str, Any], fields: dict[str, Any]
+    ) -> None:
+        """Write one record: the fixed fields first, in schema order, then the event's own.
+
+        `context` is the logger's bound values (it holds `actor`); `fields` the call's key-values,
+        which win over bound ones. `obj=` and `ctx=` expand to the object and span fields, where
+        explicit fields win again.
+        """
+        actor = context.get("actor")
+        if actor is None or len(context) > 1 or "actor" in fields:
+            fields = {**context, **fields}
+            actor = fields.pop("actor", "")
+            fields.pop("event", None)
+        now = self._now()
+        if now != self._last_now:
+            self._last_now = now
+            self._last_t = round(now, 6)
+        self.records += 1
+        record: dict[str, Any] = {
+            "t": self._last_t,
+            "seq": self.records,
+            "actor": actor,
+            "event": event,
+            "level": level,
+        }
+        if fields:
+            _put_object(record, fields)
+            _put_span(record, fields)
+            record.update(fields)
+        self._emit(self._encode(record))
 
     def attach(self, bus: Bus) -> None:
         """Record every bus delivery when detail is "messages"; in "events" mode, do nothing."""
@@ -121,53 +170,35 @@ class Tracer:
         else:
             log.info("message_late_reply", ctx=ctx, **fields)
 
-    # -- processors ----------------------------------------------------------------------------
 
-    def _order_fields(
-        self, _logger: object, method_name: str, event_dict: MutableMapping[str, Any]
-    ) -> dict[str, Any]:
-        """Build the record with its fixed fields first, in schema order."""
-        self.records += 1
-        record: dict[str, Any] = {
-            "t": round(self.clock.now(), 6),
-            "seq": self.records,
-            "actor": event_dict.pop("actor", ""),
-            "event": event_dict.pop("event"),
-            "level": _LEVEL_ALIASES.get(method_name, method_name),
-        }
-        _put_object(record, event_dict)
-        _put_span(record, event_dict)
-        record.update(event_dict)
-        return record
-
-    def _render(
-        self, _logger: object, _method_name: str, event_dict: MutableMapping[str, Any]
-    ) -> bytes:
-        return self._encoder.encode(event_dict)
-
-
-def _put_object(record: dict[str, Any], event_dict: MutableMapping[str, Any]) -> None:
-    """Expand `obj=` (any object with `.kind` and `.metadata`); explicit fields win."""
-    obj = event_dict.pop("obj", None)
+def _put_object(record: dict[str, Any], fields: dict[str, Any]) -> None:
+    """Move the object fields into `record`, expanding `obj=` (anything with `.kind` and
+    `.metadata`); explicit fields win."""
+    obj = fields.pop("obj", None)
     if obj is not None:
         meta = obj.metadata
-        event_dict.setdefault("kind", obj.kind)
-        event_dict.setdefault("namespace", meta.namespace)
-        event_dict.setdefault("name", meta.name)
-        event_dict.setdefault("uid", meta.uid)
-        event_dict.setdefault("resource_version", meta.resource_version)
+        pop = fields.pop
+        record["kind"] = pop("kind", obj.kind)
+        record["namespace"] = pop("namespace", meta.namespace)
+        record["name"] = pop("name", meta.name)
+        record["uid"] = pop("uid", meta.uid)
+        record["resource_version"] = pop("resource_version", meta.resource_version)
+        return
     for key in OBJECT_FIELDS:
-        if key in event_dict:
-            record[key] = event_dict.pop(key)
+        if key in fields:
+            record[key] = fields.pop(key)
 
 
-def _put_span(record: dict[str, Any], event_dict: MutableMapping[str, Any]) -> None:
-    """Expand `ctx=` (a `TraceContext`, or None for no trace); explicit fields win."""
-    ctx: TraceContext | None = event_dict.pop("ctx", None)
+def _put_span(record: dict[str, Any], fields: dict[str, Any]) -> None:
+    """Move the span fields into `record`, expanding `ctx=` (a `TraceContext`, or None for no
+    trace); explicit fields win."""
+    ctx: TraceContext | None = fields.pop("ctx", None)
     if ctx is not None:
-        event_dict.setdefault("trace_id", ctx.trace_id)
-        event_dict.setdefault("span_id", ctx.span_id)
-        event_dict.setdefault("parent_span_id", ctx.parent_span_id)
+        pop = fields.pop
+        record["trace_id"] = pop("trace_id", ctx.trace_id)
+        record["span_id"] = pop("span_id", ctx.span_id)
+        record["parent_span_id"] = pop("parent_span_id", ctx.parent_span_id)
+        return
     for key in SPAN_FIELDS:
-        if key in event_dict:
-            record[key] = event_dict.pop(key)
+        if key in fields:
+            record[key] = fields.pop(key)
