@@ -100,6 +100,10 @@ class Cancellable(Protocol):
     def cancel(self) -> None: ...
 
 
+def _unbound_time() -> float:
+    raise RuntimeError("clock is not bound to a running loop")
+
+
 class Clock:
     """Simulated seconds since the run started, read from the running loop.
 
@@ -110,11 +114,14 @@ class Clock:
     def __init__(self, epoch: datetime = VIRTUAL_EPOCH) -> None:
         self.epoch = epoch
         self._loop: asyncio.AbstractEventLoop | None = None
+        # The loop's `time`, kept bound: `now` is read for every message and trace record.
+        self._loop_time: Callable[[], float] = _unbound_time
         self._origin = 0.0
 
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
         """Attach to the loop the run executes on; time zero is now."""
         self._loop = loop
+        self._loop_time = loop.time
         self._origin = loop.time()
 
     @property
@@ -125,7 +132,7 @@ class Clock:
 
     def now(self) -> float:
         """Seconds since the start of the run (exact loop time; round it only for display)."""
-        return self.loop.time() - self._origin
+        return self._loop_time() - self._origin
 
     def call_later(self, delay: float, callback: Callable[[], object]) -> Cancellable:
         return self.loop.call_later(max(0.0, delay), callback)
