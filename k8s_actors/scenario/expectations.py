@@ -19,7 +19,7 @@ from k8s_actors.api.fields import FieldSelector
 from k8s_actors.api.labels import Selector
 from k8s_actors.components.apiserver.selectable import selectable_fields
 from k8s_actors.scenario.cluster import Cluster, object_to_builtins
-from k8s_actors.scenario.model import ExpectStep
+from k8s_actors.scenario.model import ExpectStep, Step
 from k8s_actors.scenario.selection import Selection, judge
 from k8s_actors.store import Event, Store
 
@@ -113,7 +113,7 @@ async def check(cluster: Cluster, step: ExpectStep) -> Outcome:
     )
 
 
-def not_reached(step: ExpectStep, at: float) -> Outcome:
+def not_reached(step: Step, at: float) -> Outcome:
     """The outcome of an expectation the run stopped before deciding."""
     return Outcome(
         step=step.index,

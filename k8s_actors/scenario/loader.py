@@ -2,13 +2,16 @@
 
 Role: turn a scenario YAML file into a `Scenario`, or a `ScenarioError` listing all that is wrong
 (unknown keys, bad durations, unknown kubectl verbs or flags, missing files, malformed manifests,
-unknown kinds, bad cluster settings) before anything runs. The YAML is composed into nodes so that
+unknown kinds, bad cluster settings, unknown invariant names when the caller gives the known ones)
+before anything runs. The YAML is composed into nodes so that
 each problem points at its line and column. Neighbours: `model` (the result), `cluster_loader`
-(the `cluster:` section), `step_loader` (the `steps:`), `yamlnodes`.
+(the `cluster:` section), `step_loader` (the `steps:`), `invariant_loader` (`invariants:`),
+`yamlnodes`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +19,12 @@ import yaml
 
 from k8s_actors.scenario.cluster_loader import load_cluster
 from k8s_actors.scenario.fault_loader import FaultContext
+from k8s_actors.scenario.invariant_loader import load_invariant_list
 from k8s_actors.scenario.model import Scenario, Step
 from k8s_actors.scenario.step_loader import STEP_KINDS, StepContext, load_steps
 from k8s_actors.scenario.yamlnodes import Problems, mapping
 
-TOP_KEYS = ("name", "description", "seed", "cluster", "steps")
+TOP_KEYS = ("name", "description", "seed", "cluster", "invariants", "steps")
 
 __all__ = ["STEP_KINDS", "TOP_KEYS", "ScenarioError", "load_scenario", "scenario_summary"]
 
@@ -33,8 +37,11 @@ class ScenarioError(ValueError):
         self.problems = problems
 
 
-def load_scenario(path: str | Path) -> Scenario:
-    """Read and check a scenario file; raises ScenarioError with every problem found."""
+def load_scenario(path: str | Path, *, invariants: Sequence[str] | None = None) -> Scenario:
+    """Read and check a scenario file; raises ScenarioError with every problem found.
+
+    `invariants`: the invariant names the caller can check (None: accept any name).
+    """
     file = Path(path)
     source = str(path)
     try:
@@ -50,13 +57,15 @@ def load_scenario(path: str | Path) -> Scenario:
     if not isinstance(root, yaml.MappingNode):
         raise ScenarioError([f"{source}:1:1: scenario must be a mapping with name and steps"])
     problems = Problems(source)
-    scenario = _scenario(root, file, problems)
+    scenario = _scenario(root, file, problems, invariants)
     if problems.items:
         raise ScenarioError(problems.items)
     return scenario
 
 
-def _scenario(root: yaml.MappingNode, file: Path, problems: Problems) -> Scenario:
+def _scenario(
+    root: yaml.MappingNode, file: Path, problems: Problems, known: Sequence[str] | None
+) -> Scenario:
     fields = mapping(root)
     for key, (key_node, _) in fields.items():
         if key not in TOP_KEYS:
@@ -72,11 +81,16 @@ def _scenario(root: yaml.MappingNode, file: Path, problems: Problems) -> Scenari
     except ValueError:
         problems.add(fields["seed"][1], "seed", f'must be an integer, got "{seed_text}"')
     cluster = load_cluster(fields["cluster"][1] if "cluster" in fields else None, problems)
+    refs = (
+        load_invariant_list(fields["invariants"][1], problems, known)
+        if "invariants" in fields
+        else ()
+    )
     steps: list[Step] = []
     if "steps" not in fields:
         problems.add(root, "steps", "required field is missing")
     else:
-        context = StepContext(problems, file.parent, FaultContext(problems, cluster))
+        context = StepContext(problems, file.parent, FaultContext(problems, cluster), known)
         steps = load_steps(fields["steps"][1], context, "steps")
     return Scenario(
         name=name,
@@ -85,6 +99,7 @@ def _scenario(root: yaml.MappingNode, file: Path, problems: Problems) -> Scenari
         path=problems.source,
         steps=tuple(steps),
         cluster=cluster,
+        invariants=refs,
     )
 
 

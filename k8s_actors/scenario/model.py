@@ -29,8 +29,11 @@ class Step(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class ApplyStep(Step, frozen=True, kw_only=True):
+    """Apply manifests; with `expect_failure`, the API must refuse it (or the request be lost)."""
+
     objects: tuple[Any, ...]
     source: str
+    expect_failure: bool = False
 
 
 class SleepStep(Step, frozen=True, kw_only=True):
@@ -82,6 +85,24 @@ class ExpectStep(Step, frozen=True, kw_only=True):
     window: float
 
 
+class InvariantExpectStep(Step, frozen=True, kw_only=True):
+    """The named invariants all hold at one instant within `window` (checked every few seconds).
+
+    The names are resolved by whoever runs the scenario (`run_scenario(invariant_checks=...)`).
+    """
+
+    names: tuple[str, ...]
+    window: float
+
+
+class InvariantRef(msgspec.Struct, frozen=True, kw_only=True):
+    """An invariant named in the top-level `invariants:` list: checked after every step."""
+
+    name: str
+    line: int
+    where: str
+
+
 class FaultStep(Step, frozen=True, kw_only=True):
     """One fault; `kind` is its key in the file (partition, crash, ...), `args` its fields."""
 
@@ -102,15 +123,23 @@ class Scenario(msgspec.Struct, frozen=True, kw_only=True):
     path: str
     steps: tuple[Step, ...]
     cluster: ClusterSpec = msgspec.field(default_factory=ClusterSpec)
+    invariants: tuple[InvariantRef, ...] = ()
 
     def expectations(self) -> list[ExpectStep]:
         """Every expect step, those inside repeats included, in file order."""
-        found: list[ExpectStep] = []
+        return [step for step in self.all_steps() if isinstance(step, ExpectStep)]
+
+    def invariant_expectations(self) -> list[InvariantExpectStep]:
+        """Every `expect: {invariant: ...}` step, those inside repeats included, in file order."""
+        return [step for step in self.all_steps() if isinstance(step, InvariantExpectStep)]
+
+    def all_steps(self) -> list[Step]:
+        """Every step, those inside repeats included (once each), in file order."""
+        found: list[Step] = []
         pending = list(self.steps)
         while pending:
             step = pending.pop(0)
-            if isinstance(step, ExpectStep):
-                found.append(step)
-            elif isinstance(step, RepeatStep):
+            found.append(step)
+            if isinstance(step, RepeatStep):
                 pending[:0] = step.steps
         return found

@@ -5,7 +5,9 @@ runs in its own task at that simulated time from the start, concurrently with th
 step is traced (`step_started`, then its outcome). A step that fails (the API refuses it, kubectl
 exits non-zero, a fault cannot be injected) is an error naming its file and line; later steps
 still run. `until` stops the run at that simulated time; expectations not yet decided then fail
-as "not reached". Neighbours: `loader` (input), `cluster`, `expectations`, `faults`,
+as "not reached". Named invariants (top-level `invariants:`, checked after every step, and
+`expect: {invariant: ...}`) are resolved through the `invariant_checks` the caller passes.
+Neighbours: `loader` (input), `cluster`, `expectations`, `invariants`, `faults`,
 `k8s_actors.cli` (prints the result).
 """
 
@@ -25,6 +27,12 @@ from k8s_actors.kernel import KernelError, run
 from k8s_actors.scenario.cluster import Cluster, Detail
 from k8s_actors.scenario.expectations import Outcome, check, not_reached
 from k8s_actors.scenario.faults import StepFailed, inject
+from k8s_actors.scenario.invariants import (
+    InvariantChecks,
+    StepInvariants,
+    expect_invariants,
+    unresolved,
+)
 from k8s_actors.scenario.load import LoadStep, TrafficExpectStep, traffic_expectations
 from k8s_actors.scenario.load_expect import check_traffic, traffic_not_reached
 from k8s_actors.scenario.load_runner import LoadRun, start_load, wait_for_loads
@@ -33,6 +41,7 @@ from k8s_actors.scenario.model import (
     DeleteStep,
     ExpectStep,
     FaultStep,
+    InvariantExpectStep,
     KubectlStep,
     RepeatStep,
     Scenario,
@@ -40,7 +49,7 @@ from k8s_actors.scenario.model import (
     Step,
 )
 
-__all__ = ["Outcome", "Progress", "RunResult", "run_scenario"]
+__all__ = ["InvariantChecks", "Outcome", "Progress", "RunResult", "run_scenario"]
 
 Progress = Callable[[float], None]
 
@@ -70,8 +79,12 @@ def run_scenario(
     detail: Detail = "events",
     until: float | None = None,
     progress: Progress | None = None,
+    invariant_checks: InvariantChecks | None = None,
 ) -> RunResult:
-    """Play `scenario` on a fresh virtual-time cluster, writing the trace to `trace_path`."""
+    """Play `scenario` on a fresh virtual-time cluster, writing the trace to `trace_path`.
+
+    `invariant_checks` resolves the invariant names the scenario uses (see `invariants`).
+    """
     chosen_seed = scenario.seed if seed is None else seed
     path = Path(trace_path or f"traces/{scenario.name}-{chosen_seed}.jsonl")
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -86,7 +99,7 @@ def run_scenario(
                 workdir=Path(scenario.path).parent,
             )
             async with cluster:
-                play = Play(cluster, scenario)
+                play = Play(cluster, scenario, invariant_checks)
                 finished = await play.run(until, progress)
                 objects = count_objects(cluster)
             # Counted once the cluster has stopped, so the records of its shutdown are included.
@@ -118,12 +131,16 @@ def count_objects(cluster: Cluster) -> dict[str, int]:
 class Play:
     """One playing of a scenario's steps on a cluster, and what came of them."""
 
-    def __init__(self, cluster: Cluster, scenario: Scenario) -> None:
+    def __init__(
+        self, cluster: Cluster, scenario: Scenario, checks: InvariantChecks | None = None
+    ) -> None:
         self.cluster = cluster
         self.scenario = scenario
         self.log = cluster.log
         self.outcomes: list[Outcome] = []
-        self.errors: list[str] = []
+        self.errors: list[str] = unresolved(scenario, checks)
+        self.checks = checks or {}
+        self.invariants = StepInvariants(cluster, scenario, self.checks)
         self._background: TaskGroup | None = None
         self.loads: dict[str, LoadRun] = {}
 
@@ -150,11 +167,16 @@ class Play:
     def all_outcomes(self) -> list[Outcome]:
         """The outcomes, plus "not reached" for each expectation the run never decided."""
         decided = {(outcome.where, outcome.line) for outcome in self.outcomes}
+        expectations: list[ExpectStep | InvariantExpectStep] = [
+            *self.scenario.expectations(),
+            *self.scenario.invariant_expectations(),
+        ]
         missing = [
             not_reached(step, self.cluster.now)
-            for step in self.scenario.expectations()
+            for step in expectations
             if (step.where, step.line) not in decided
         ]
+        missing += self.invariants.held()
         missing += [
             traffic_not_reached(step, self.cluster.now)
             for step in traffic_expectations(self.scenario.steps)
@@ -197,6 +219,9 @@ class Play:
             self._fail(step, str(error), reason=error.reason)
         except (StepFailed, KernelError) as error:
             self._fail(step, str(error), reason="StepFailed")
+        if not isinstance(step, RepeatStep):  # the steps repeated are checked one by one
+            for outcome in self.invariants.after(step.index):
+                self._judged(outcome)
 
     def _fail(self, step: Step, message: str, reason: str) -> None:
         self.errors.append(
@@ -207,6 +232,8 @@ class Play:
     async def _perform(self, step: Step) -> None:
         cluster = self.cluster
         match step:
+            case ApplyStep(expect_failure=True):
+                await self._apply_refused(step)
             case ApplyStep():
                 await cluster.apply(list(step.objects))
             case SleepStep():
@@ -218,6 +245,8 @@ class Play:
                 await self._kubectl(step)
             case ExpectStep():
                 await self._expect(step)
+            case InvariantExpectStep():
+                self._judged(await expect_invariants(cluster, step, self.checks))
             case FaultStep():
                 await inject(cluster, step, self._spawn)
             case LoadStep():
@@ -232,7 +261,12 @@ class Play:
     async def _kubectl(self, step: KubectlStep) -> None:
         if not self.cluster.has_kubectl:
             raise StepFailed("kubectl is not available yet: needs the kubectl component")
-        result = await self.cluster.kubectl(step.command, step.namespace)
+        try:
+            result = await self.cluster.kubectl(step.command, step.namespace)
+        except KernelError:
+            if step.expect_failure:  # lost to a network fault: the command failed, as expected
+                return
+            raise
         self.log.info(
             "kubectl_finished",
             step=step.index,
@@ -249,6 +283,14 @@ class Play:
         if wanted is not None and not wanted.holds(result.stdout + result.stderr):
             seen = (result.stdout + result.stderr).strip().replace("\n", " | ")[:200]
             raise StepFailed(f"expected the output to {wanted.describe()}, saw {seen!r}")
+
+    async def _apply_refused(self, step: ApplyStep) -> None:
+        """An apply expected to fail: refused by the API, or lost to a network fault."""
+        try:
+            await self.cluster.apply(list(step.objects))
+        except (ApiError, KernelError):
+            return
+        raise StepFailed("expected the apply to fail, but it succeeded")
 
     async def _expect(self, step: ExpectStep) -> None:
         self._judged(await check(self.cluster, step))

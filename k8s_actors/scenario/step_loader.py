@@ -2,16 +2,16 @@
 
 Role: build the typed steps of a scenario from YAML nodes, reporting every problem at its node:
 manifests through the object model's loader, kubectl command lines through kubectl's own parser,
-expectations through `selection`, faults through `fault_loader`. A step is a mapping with one
-kind key, plus the modifiers `at` (any top-level step), `expectFailure` and `expectOutput`
-(kubectl steps).
+expectations through `selection` (or `invariant_loader` for named invariants), faults through
+`fault_loader`. A step is a mapping with one kind key, plus the modifiers `at` (any top-level
+step), `expectFailure` (kubectl and apply steps) and `expectOutput` (kubectl steps).
 Neighbours: `loader` (calls `load_steps`), `model`, `yamlnodes`.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from k8s_actors.api.manifest import ManifestError, load_manifests
 from k8s_actors.api.registry import REGISTRY, UnknownKindError
 from k8s_actors.scenario.components import kubectl_parser, kubectl_usage_error
 from k8s_actors.scenario.fault_loader import FaultContext, load_fault
+from k8s_actors.scenario.invariant_loader import invariant_expect_step
 from k8s_actors.scenario.load import unknown_loads
 from k8s_actors.scenario.load_loader import load_step, traffic_expect_step
 from k8s_actors.scenario.model import (
@@ -47,17 +48,26 @@ from k8s_actors.scenario.yamlnodes import (
 
 STEP_KINDS = ("apply", "sleep", "delete", "kubectl", "expect", "fault", "repeat", "load")
 MODIFIERS = ("at", "expectFailure", "expectOutput")
+CAN_FAIL = ("kubectl", "apply")
 OUTPUT_KEYS = ("contains", "matches")
 EXPECT_KEYS = ("resource", "namespace", "for", "within", "always", "never", "during")
 
 
 class StepContext:
-    """What building a step needs: the problems, the scenario's folder and its cluster's faults."""
+    """What building a step needs: the problems, the scenario's folder, its cluster's faults and
+    the invariant names the caller knows (None: any name)."""
 
-    def __init__(self, problems: Problems, base: Path, faults: FaultContext) -> None:
+    def __init__(
+        self,
+        problems: Problems,
+        base: Path,
+        faults: FaultContext,
+        invariants: Sequence[str] | None = None,
+    ) -> None:
         self.problems = problems
         self.base = base
         self.faults = faults
+        self.invariants = invariants
 
 
 def load_steps(
@@ -126,8 +136,9 @@ def _modifiers(
             ok = ok and base["at"] is not None
     if "expectFailure" in fields:
         key_node, value = fields["expectFailure"]
-        if kind != "kubectl":
-            problems.add(key_node, f"{where}.expectFailure", "only kubectl steps can fail")
+        if kind not in CAN_FAIL:
+            message = "only kubectl steps can fail, or apply steps (refused or lost)"
+            problems.add(key_node, f"{where}.expectFailure", message)
             return False
         expect_failure = boolean_of(value, problems, f"{where}.expectFailure")
         base["expect_failure"] = bool(expect_failure)
@@ -285,6 +296,8 @@ def _expect(
     problems = context.problems
     if isinstance(value, yaml.MappingNode) and "traffic" in mapping(value):
         return traffic_expect_step(base, value, problems, where)
+    if isinstance(value, yaml.MappingNode) and "invariant" in mapping(value):
+        return invariant_expect_step(base, value, problems, context.invariants, where)
     fields = fields_of(value, EXPECT_KEYS, ("resource",), problems, where)
     if fields is None:
         return None
