@@ -1,13 +1,16 @@
 """`ClusterMachine`: a Hypothesis state machine playing user operations and faults on a cluster.
 
 Role: each rule applies one generated operation or fault, or lets simulated time pass; the
-safety invariants are checked after every step and the liveness ones (`eventually_stable`,
-`owners_exist`, `endpoints_match_ready_pods`) at teardown, once faults are lifted and the
-controllers had `settle_seconds` to converge (nodes left down come back and cordoned nodes
-are uncordoned first, so that convergence is possible). The steps played are recorded, and when a
-property fails the shrunk sequence is written as a scenario file (`reproduce`) whose path is
-printed. Subclass to change the topology, the seed, the rules or the invariants.
-Neighbours: `driver`, `operations`, `strategies`, `invariants`, `reproduce`.
+safety invariants (`safety_invariants`, names in `checks.SAFETY`) are checked after every step
+and the liveness ones (`liveness_invariants`) at teardown, once the cluster was given the chance
+to converge: teardown plays settle steps (nodes left down come back, every node is uncordoned,
+time passes to the end of the last fault), then polls the liveness invariants for up to
+`settle_seconds`. Every step played is recorded, and when a property fails the shrunk sequence
+is written as a scenario file (`reproduce`) whose path is printed: the same seed and cluster,
+the safety invariants as `invariants:`, a liveness failure as a final `expect: {invariant:}`,
+so that `k8s-actors run` fails the same way. `stats` tallies examples, steps, faults and checks.
+Subclass to change the topology, the seed, the rules or the invariants.
+Neighbours: `driver`, `operations`, `strategies`, `checks`, `reproduce`, `stats`.
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from k8s_actors.client.errors import ApiError
 from k8s_actors.kernel import KernelError
 from k8s_actors.scenario.cluster import Cluster
-from k8s_actors.testing.checks import Checks
+from k8s_actors.scenario.invariants import POLL_SECONDS
+from k8s_actors.testing.checks import LIVENESS, SAFETY, Checks
 from k8s_actors.testing.driver import ClusterDriver
 from k8s_actors.testing.operations import (
     Apply,
@@ -29,12 +33,20 @@ from k8s_actors.testing.operations import (
     NodeDown,
     NodeUp,
     Operation,
+    Uncordon,
+    fault_body,
     fault_seconds,
     inject_fault,
     perform,
     retarget,
 )
-from k8s_actors.testing.reproduce import Played, scenario_from_steps
+from k8s_actors.testing.reproduce import (
+    Played,
+    as_replayed,
+    invariant_expectation,
+    scenario_from_steps,
+)
+from k8s_actors.testing.stats import SESSION, RunStats
 from k8s_actors.testing.strategies import deployments, faults, operations
 from k8s_actors.testing.topology import Topology, cluster_spec
 
@@ -53,6 +65,9 @@ class ClusterMachine(RuleBasedStateMachine):
     seed: ClassVar[int] = 0
     settle_seconds: ClassVar[float] = 600.0
     scenario_dir: ClassVar[Path] = Path("traces/failures")
+    safety_invariants: ClassVar[tuple[str, ...]] = tuple(SAFETY)
+    liveness_invariants: ClassVar[tuple[str, ...]] = tuple(LIVENESS)
+    stats: ClassVar[RunStats] = SESSION
 
     def __init__(self) -> None:
         super().__init__()
@@ -61,6 +76,11 @@ class ClusterMachine(RuleBasedStateMachine):
         self.refused: list[int] = []
         self.fault_ends = 0.0
         self.checks: Checks | None = None
+        # Bound before the first step, as a replay binds them when its run starts.
+        self.driver.call(_now(self._checks))
+        self.failed = False
+        self.settling = False  # the teardown's settle steps are played, not counted as drawn
+        self.stats.examples += 1
 
     # -- rules ----------------------------------------------------------------------------------
 
@@ -72,6 +92,7 @@ class ClusterMachine(RuleBasedStateMachine):
     def apply_operation(self, op: Operation) -> None:
         op = retarget(op, self.topology.node_names())  # type: ignore[assignment]
         self.played.append(op)
+        self.stats.steps += not self.settling
         if not self.driver.call(lambda cluster: _perform_quietly(cluster, op)):
             self.refused.append(len(self.played) - 1)
 
@@ -79,6 +100,9 @@ class ClusterMachine(RuleBasedStateMachine):
     def inject(self, fault: Fault) -> None:
         fault = retarget(fault, self.topology.node_names())  # type: ignore[assignment]
         self.played.append(fault)
+        if not self.settling:
+            self.stats.steps += 1
+            self.stats.fault(fault_body(fault)[0])
 
         async def act(cluster: Cluster) -> None:
             await inject_fault(cluster, fault, self.driver.spawn, index=len(self.played))
@@ -89,6 +113,7 @@ class ClusterMachine(RuleBasedStateMachine):
     @rule(seconds=st.sampled_from((1.0, 10.0, 60.0)))
     def advance(self, seconds: float) -> None:
         self.played.append(seconds)
+        self.stats.steps += not self.settling
         self.driver.call(lambda cluster: cluster.advance(seconds))
 
     # -- invariants -----------------------------------------------------------------------------
@@ -104,7 +129,7 @@ class ClusterMachine(RuleBasedStateMachine):
 
     def _checks(self, cluster: Cluster) -> Checks:
         if self.checks is None:
-            self.checks = Checks(cluster)
+            self.checks = Checks(cluster, self.safety_invariants, self.liveness_invariants)
         return self.checks
 
     @invariant()
@@ -112,34 +137,73 @@ class ClusterMachine(RuleBasedStateMachine):
         self.check(self.driver.call(_now(self.safety_violations)), "safety")
 
     def check(self, violations: list[str], name: str) -> None:
+        """Fail with `violations` (of the `name` properties: safety or liveness), if any."""
         if violations:
-            path = self.write_scenario(violations[0])
+            self.failed = True
+            path = self.write_scenario(violations[0], liveness=name == "liveness")
+            self.stats.failure(str(path), violations[0])
             raise PropertyFailed("\n".join([*violations, f"reproduce: k8s-actors run {path}"]))
 
-    def write_scenario(self, violation: str) -> Path:
-        """Write the steps played so far as a scenario; print and return its path."""
+    def write_scenario(self, violation: str, *, liveness: bool = False) -> Path:
+        """Write the steps played so far as a scenario; print and return its path.
+
+        The replay checks the safety invariants after every step, and after a `liveness`
+        failure waits for the liveness invariants as teardown did.
+        """
         self.scenario_dir.mkdir(parents=True, exist_ok=True)
         path = self.scenario_dir / f"{type(self).__name__.lower()}-{self.seed}.yaml"
+        expectations = []
+        if liveness and self.liveness_invariants:
+            expectations.append(invariant_expectation(self.liveness_invariants, self._window()))
         scenario_from_steps(
-            self.played, self.topology, self.seed, path, violation=violation, refused=self.refused
+            self.played,
+            self.topology,
+            self.seed,
+            path,
+            violation=violation,
+            refused=self.refused,
+            invariants=self.safety_invariants,
+            expectations=expectations,
         )
         print(f"failing scenario written to {path}")
         return path
 
     def teardown(self) -> None:
         try:
-            self.check(self.driver.call(self._settled), "liveness")
+            if not self.failed:  # after a failed step, only the cluster is closed
+                self.settle()
+                self.check(self.driver.call(self._converged), "liveness")
         finally:
+            self.stats.checks += self.checks.made if self.checks is not None else 0
             self.driver.close()
 
-    async def _settled(self, cluster: Cluster) -> list[str]:
-        await _lift_node_faults(cluster, self.played)
-        await _uncordon(cluster, self.topology.node_names())
-        await cluster.advance(max(0.0, self.fault_ends - cluster.now))
+    def settle(self) -> None:
+        """Give the cluster the chance to converge, as steps that a replay plays too: nodes left
+        down come back, every node is uncordoned (a cluster with no schedulable node cannot
+        converge, whatever its controllers do), time passes to the end of the last fault. The
+        safety invariants are checked after each, as after every step."""
+        self.settling = True
+        for node in _nodes_left_down(self.played):
+            self.inject(NodeUp(node=node))
+            self.safety()
+        for node in self.topology.node_names():
+            self.apply_operation(Uncordon(node=node))
+            self.safety()
+        remaining = self.driver.call(_now(lambda cluster: self.fault_ends - cluster.now))
+        if remaining > 0:
+            self.advance(as_replayed(remaining))
+            self.safety()
+
+    def _window(self) -> float:
+        return as_replayed(self.settle_seconds)
+
+    async def _converged(self, cluster: Cluster) -> list[str]:
+        """Poll the liveness invariants until they hold at once or the window closes, as a
+        replay's `expect: {invariant: ...}` does."""
         await cluster.wait_for(
             lambda: _holds(self.liveness_violations(cluster)),
-            timeout=self.settle_seconds,
-            poll=5.0,
+            timeout=self._window(),
+            poll=POLL_SECONDS,
         )
         return self.liveness_violations(cluster)
 
@@ -148,9 +212,11 @@ async def _holds(violations: list[str]) -> bool:
     return not violations
 
 
-def _now(check: Any) -> Any:
-    async def command(cluster: Cluster) -> list[str]:
-        return list(check(cluster))
+def _now(read: Any) -> Any:
+    """A driver command returning `read(cluster)` at the current instant."""
+
+    async def command(cluster: Cluster) -> Any:
+        return read(cluster)
 
     return command
 
@@ -164,20 +230,12 @@ async def _perform_quietly(cluster: Cluster, op: Operation) -> bool:
         return False
 
 
-async def _uncordon(cluster: Cluster, nodes: tuple[str, ...]) -> None:
-    """Cordoned or drained nodes take pods again: a cluster with no schedulable node cannot
-    converge, whatever its controllers do."""
-    for node in nodes:
-        await cluster.kubectl(f"uncordon {node}")
-
-
-async def _lift_node_faults(cluster: Cluster, played: list[Played]) -> None:
-    """Nodes left down come back, so that the cluster can converge."""
+def _nodes_left_down(played: list[Played]) -> list[str]:
+    """The nodes a NodeDown took away and no later NodeUp brought back, in order of going."""
     down: dict[str, None] = {}
     for step in played:
         if isinstance(step, NodeDown):
             down[step.node] = None
         elif isinstance(step, NodeUp):
             down.pop(step.node, None)
-    for node in down:
-        await cluster.start_node(node)
+    return list(down)

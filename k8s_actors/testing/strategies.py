@@ -36,6 +36,7 @@ from k8s_actors.testing.operations import (
     SetImage,
     Uncordon,
 )
+from k8s_actors.testing.profiles import fault_schedule_length
 from k8s_actors.testing.topology import NodeGroup, Topology
 
 # The images every generated cluster knows: quick to pull, start and become ready.
@@ -197,11 +198,18 @@ def faults(nodes: tuple[str, ...]) -> st.SearchStrategy[Fault]:
 
 
 def fault_schedules(
-    nodes: tuple[str, ...], max_size: int = 4
+    nodes: tuple[str, ...], max_size: int | None = None
 ) -> st.SearchStrategy[list[tuple[float, Fault]]]:
-    """Faults with the simulated second each starts at, in time order."""
+    """Faults with the simulated second each starts at, in time order; at most `max_size`, by
+    default as many as the loaded profile allows (`profiles.fault_schedule_length`)."""
     timed = st.tuples(st.sampled_from((0.0, 10.0, 60.0)), faults(nodes))
-    return st.lists(timed, max_size=max_size).map(lambda items: sorted(items, key=_start))
+
+    def schedules() -> st.SearchStrategy[list[tuple[float, Fault]]]:
+        longest = fault_schedule_length() if max_size is None else max_size
+        return st.lists(timed, max_size=longest).map(lambda items: sorted(items, key=_start))
+
+    # Deferred: the profile is read when the strategy is first drawn from, not when it is built.
+    return st.deferred(schedules)
 
 
 def _start(item: tuple[float, Fault]) -> float:
