@@ -32,7 +32,7 @@ POD_KEY = "/registry/pods/default/web-h-a"
 
 
 def _dependent(block: bool) -> Any:
-    pod = load_manifests(POD)[0]
+    pod: Any = load_manifests(POD)[0]
     ref = OwnerReference(
         api_version="apps/v1",
         kind="ReplicaSet",
@@ -48,7 +48,7 @@ def _dependent(block: bool) -> Any:
 
 def _deleting_in_foreground(store: Store, block: bool = True) -> Any:
     """Store the owner and its dependent, then mark the owner as deleted in the foreground."""
-    owner = load_manifests(OWNER)[0]
+    owner: Any = load_manifests(OWNER)[0]
     store.put(RS_KEY, owner)
     store.put(POD_KEY, _dependent(block))
     meta = msgspec.structs.replace(
