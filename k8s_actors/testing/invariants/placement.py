@@ -1,14 +1,17 @@
 """Placement invariants: scheduling safety and at most one running copy of a pod.
 
-Role: `scheduling_safety` (nodeName set once, to an existing node the pods fit) and
-`at_most_one_running_copy` (no pod's sandbox on two nodes). Neighbours: `common`.
+Role: `scheduling_safety` (nodeName set once, to an existing node the pods fit, whose taints the
+pod tolerates) and `at_most_one_running_copy` (no pod's sandbox on two nodes).
+Neighbours: `common`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from k8s_actors.api.objects.pod import Pod
+from k8s_actors.api.objects.scheduling import Taint, Toleration
 from k8s_actors.api.quantity import Quantity
 from k8s_actors.components.kubelet import NodeRuntime
 from k8s_actors.scenario.cluster import Cluster
@@ -17,7 +20,9 @@ from k8s_actors.testing.invariants.common import Source, describe, objects
 
 def scheduling_safety(source: Source, bound: dict[str, str] | None = None) -> list[str]:
     """A pod's nodeName names an existing node, the requests on a node fit its allocatable,
-    and (given `bound`, uid -> node, updated by this call) a pod is never moved once bound."""
+    the pod tolerates the node's NoSchedule / NoExecute taints (`untolerated_taint`), and (given
+    `bound`, uid -> node, updated by this call) a pod is never moved once bound. With `bound`,
+    taints are judged when a binding is first seen, else for every pod."""
     nodes = {n.metadata.name: n for n in objects(source, "Node")}
     violations = []
     used: dict[str, dict[str, Quantity]] = {}
@@ -25,6 +30,12 @@ def scheduling_safety(source: Source, bound: dict[str, str] | None = None) -> li
         node = pod.spec.node_name
         if not node:
             continue
+        if (bound is None or pod.metadata.uid not in bound) and node in nodes:
+            taint = untolerated_taint(nodes[node], pod)
+            if taint:
+                violations.append(
+                    f"scheduling_safety: {describe(pod)} bound to {node} despite taint {taint}"
+                )
         if bound is not None:
             before = bound.setdefault(pod.metadata.uid, node)
             if before != node:
@@ -45,6 +56,37 @@ def scheduling_safety(source: Source, bound: dict[str, str] | None = None) -> li
                     f"more than allocatable {limit}"
                 )
     return violations
+
+
+# Taints the control plane adds and removes as nodes come and go (not-ready, unreachable,
+# unschedulable, ...): the scheduler may act on a view from before one was added, a race
+# Kubernetes accepts (taint eviction enforces the NoExecute ones). A node's own taints only
+# change by a user's hand, so a pod bound despite one was let through by the scheduler's filter.
+SYSTEM_TAINT_PREFIXES = ("node.kubernetes.io/", "node.cloudprovider.kubernetes.io/")
+
+
+def untolerated_taint(node: Any, pod: Pod) -> str:
+    """The first NoSchedule / NoExecute taint of `node` (not a system one) that `pod` does not
+    tolerate, as key=value:Effect; "" when there is none."""
+    for taint in node.spec.taints:
+        if taint.effect not in ("NoSchedule", "NoExecute"):
+            continue
+        if taint.key.startswith(SYSTEM_TAINT_PREFIXES):
+            continue
+        if not any(_tolerates(t, taint) for t in pod.spec.tolerations):
+            return f"{taint.key}={taint.value}:{taint.effect}"
+    return ""
+
+
+def _tolerates(toleration: Toleration, taint: Taint) -> bool:
+    """v1.Toleration.ToleratesTaint (staging/src/k8s.io/api/core/v1/toleration.go)."""
+    if toleration.effect and toleration.effect != taint.effect:
+        return False
+    if toleration.key and toleration.key != taint.key:
+        return False
+    if toleration.operator == "Exists":
+        return True
+    return toleration.value == taint.value
 
 
 def _add_requests(total: dict[str, Quantity], pod: Pod) -> None:
