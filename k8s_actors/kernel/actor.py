@@ -9,8 +9,10 @@ for each envelope; actors that need concurrent work (workers, timers) start chil
 
 from __future__ import annotations
 
+import asyncio
 import random
-from dataclasses import dataclass
+from collections.abc import Coroutine
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from anyio.abc import TaskGroup
@@ -56,6 +58,35 @@ class ActorContext:
     log: Logger
     mailbox: Mailbox
     tasks: TaskGroup
+    # Work started with `spawn`, oldest first, and the first error one of them raised.
+    spawned: dict[asyncio.Task[None], None] = field(default_factory=dict)
+    failure: Exception | None = None
+
+    def spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run `work` concurrently, as a plain asyncio task that dies with the actor.
+
+        Far cheaper than `tasks.start_soon` (no cancel scope, no task-group bookkeeping), for
+        short work started at a high rate, such as one task per request served. It starts at the
+        same point of the loop as `start_soon` would. If `work` raises, the actor fails as if its
+        own code had raised; when the actor stops, unfinished work is cancelled.
+        """
+        task = asyncio.get_running_loop().create_task(work)
+        self.spawned[task] = None
+        task.add_done_callback(self._spawned_done)
+
+    def _spawned_done(self, task: asyncio.Task[None]) -> None:
+        del self.spawned[task]
+        if task.cancelled():
+            return
+        error = task.exception()
+        if isinstance(error, Exception) and self.failure is None:
+            self.failure = error
+            self.tasks.cancel_scope.cancel()
+
+    def cancel_spawned(self) -> None:
+        """Cancel every unfinished task started with `spawn` (the actor is going away)."""
+        for task in list(self.spawned):
+            task.cancel()
 
     def send(self, dst: str, payload: object, ctx: TraceContext | None = None) -> Envelope:
         return self.bus.send(self.name, dst, payload, ctx)

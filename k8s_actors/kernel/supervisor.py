@@ -144,7 +144,12 @@ class Supervisor:
                     )
                     if task_status is not None:
                         task_status.started(actor)
-                    await actor.run(ctx)
+                    try:
+                        await actor.run(ctx)
+                    finally:
+                        ctx.cancel_spawned()
+                if ctx.failure is not None:
+                    raise ctx.failure  # spawned work raised: the actor fails with its error
         except Exception as error:  # an actor's own bug: log it and let the policy decide
             failed = True
             self._log.error("actor_crashed", target=spec.name, error=repr(error))

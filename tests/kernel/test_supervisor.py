@@ -54,6 +54,23 @@ class Ticker(Actor):
             self.ticks.append(self.ctx.clock.now())
 
 
+class Spawner(Actor):
+    """Spawns one task per message: "sleep" records the time after a second, "boom" raises."""
+
+    def __init__(self, name: str, done: list[tuple[str, float]]) -> None:
+        super().__init__(name)
+        self.done = done
+
+    def receive(self, envelope: Envelope) -> None:
+        self.ctx.spawn(self._work(str(envelope.payload)))
+
+    async def _work(self, what: str) -> None:
+        if what == "boom":
+            raise ValueError("spawned boom")
+        await self.ctx.clock.sleep(1.0)
+        self.done.append((what, self.ctx.clock.now()))
+
+
 class BrokenStart(Actor):
     """Raises as soon as it starts."""
 
@@ -206,6 +223,62 @@ def test_child_tasks_die_with_their_actor() -> None:
 
     simulate(body)
     assert ticks == [1.0, 2.0, 3.0]
+
+
+def test_spawned_work_runs_concurrently_and_is_forgotten_when_done() -> None:
+    """Tasks from ctx.spawn run side by side, in spawn order, and leave no trace once finished."""
+    done: list[tuple[str, float]] = []
+
+    async def body(world: World) -> int:
+        async with world.supervisor() as supervisor:
+            actor = await supervisor.start(ActorSpec("s", lambda: Spawner("s", done)))
+            world.bus.send("x", "s", "first")
+            world.bus.send("x", "s", "second")
+            await world.clock.sleep(2.0)
+            left = len(actor.ctx.spawned)
+            await supervisor.stop("s")
+        return left
+
+    assert simulate(body) == 0
+    assert done == [("first", 1.0), ("second", 1.0)]
+
+
+def test_spawned_work_dies_with_its_actor() -> None:
+    """A task started with ctx.spawn is cancelled when its actor is crashed."""
+    done: list[tuple[str, float]] = []
+
+    async def body(world: World) -> None:
+        async with world.supervisor() as supervisor:
+            await supervisor.start(ActorSpec("s", lambda: Spawner("s", done)))
+            world.bus.send("x", "s", "slow")
+            await world.clock.sleep(0.5)
+            await supervisor.crash("s")
+            await world.clock.sleep(5.0)
+
+    simulate(body)
+    assert done == []
+
+
+def test_raising_spawned_work_fails_the_actor_like_its_own_code() -> None:
+    """An exception in spawned work crashes the actor, which is logged and restarted."""
+    done: list[tuple[str, float]] = []
+
+    async def body(world: World) -> RecordingLogger:
+        log = RecordingLogger()
+        async with world.supervisor(log) as supervisor:
+            await supervisor.start(ActorSpec("s", lambda: Spawner("s", done), restart_delay=1.0))
+            world.bus.send("x", "s", "slow")
+            world.bus.send("x", "s", "boom")
+            await world.clock.sleep(2.0)
+            world.bus.send("x", "s", "after")
+            await world.clock.sleep(2.0)
+            await supervisor.stop("s")
+        return log
+
+    log = simulate(body)
+    crashed = events(log, "actor_crashed")
+    assert len(crashed) == 1 and "spawned boom" in crashed[0]["error"]
+    assert done == [("after", 3.0)]
 
 
 def test_pause_holds_messages_until_resume() -> None:

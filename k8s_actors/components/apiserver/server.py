@@ -141,7 +141,7 @@ class ApiServer(Actor):
         elif isinstance(payload, Discovery):
             self.ctx.reply(envelope, ApiResponse(code=200, obj=REGISTRY.api_resources()))
         elif isinstance(payload, ApiRequest):
-            self.ctx.tasks.start_soon(self._serve, envelope)
+            self.ctx.spawn(self._serve(envelope))
 
     def _on_etcd_events(self, batch: EtcdWatchEvents) -> None:
         if batch.canceled:
