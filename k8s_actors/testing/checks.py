@@ -14,6 +14,8 @@ from collections.abc import Callable, Sequence
 
 from k8s_actors.scenario.cluster import Cluster
 from k8s_actors.testing import invariants
+from k8s_actors.testing.invariants.deletion import DeletionHistory, foreground_deletion_waits
+from k8s_actors.testing.invariants.readiness import ReadinessHistory, endpoints_follow_readiness
 
 Check = Callable[[], list[str]]
 CheckFactory = Callable[[Cluster], Check]
@@ -33,12 +35,24 @@ def _rollout_bounds(cluster: Cluster) -> Check:
     return lambda: invariants.rollout_bounds(cluster, faults_active=True)
 
 
+def _foreground_deletion_waits(cluster: Cluster) -> Check:
+    history = DeletionHistory()  # etcd's history read so far
+    return lambda: foreground_deletion_waits(cluster, history)
+
+
+def _endpoints_follow_readiness(cluster: Cluster) -> Check:
+    history = ReadinessHistory()  # etcd's history read so far
+    return lambda: endpoints_follow_readiness(cluster, history)
+
+
 SAFETY: dict[str, CheckFactory] = {
     "one_controller_per_object": _stateless(invariants.one_controller_per_object),
     "store_revisions_increase": _stateless(invariants.store_revisions_increase),
     "uids_never_reused": _stateless(invariants.uids_never_reused),
     "rollout_bounds": _rollout_bounds,
     "scheduling_safety": _scheduling_safety,
+    "foreground_deletion_waits": _foreground_deletion_waits,
+    "endpoints_follow_readiness": _endpoints_follow_readiness,
 }
 """Properties that hold at every instant, checked after every step."""
 
