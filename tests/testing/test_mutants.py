@@ -20,7 +20,11 @@ from hypothesis import strategies as st
 from hypothesis.stateful import initialize, rule
 from hypothesis.stateful import run_state_machine_as_test as _run_untyped
 
+from k8s_actors.api.objects.machinery import DeleteOptions
 from k8s_actors.kernel.mutants import MUTANTS
+from k8s_actors.scenario.cluster import Cluster
+from k8s_actors.testing.driver import ClusterDriver
+from k8s_actors.testing.invariants.copies import no_copy_after_deletion
 from k8s_actors.testing.machine import ClusterMachine, PropertyFailed
 from k8s_actors.testing.operations import (
     CASCADES,
@@ -32,7 +36,7 @@ from k8s_actors.testing.operations import (
     SetImage,
 )
 from k8s_actors.testing.strategies import IMAGES, deployments, services
-from k8s_actors.testing.topology import NodeGroup, Topology
+from k8s_actors.testing.topology import NodeGroup, Topology, cluster_spec
 
 APP = ("web",)
 
@@ -155,6 +159,12 @@ CASES: dict[str, tuple[type[ClusterMachine], str]] = {
     "schedulerIgnoresTaints": (TaintedNodes, "scheduling_safety"),
 }
 
+# Mutants the state machine cannot reach yet, and why (see docs/testing.md).
+UNREACHED: dict[str, str] = {
+    "replicaSetWithoutExpectations": "the informer never lags the controller's own writes",
+    "kubeletKeepsPodsOfDeletedNode": "no operation removes a pod while its node is away",
+}
+
 
 def _run(machine: type[ClusterMachine]) -> None:
     """Run `machine` as Hypothesis would in a test, within the CI budget."""
@@ -194,8 +204,34 @@ def test_every_mutant_has_a_case_or_is_named_as_unreached() -> None:
     assert sorted([*CASES, *UNREACHED]) == sorted(MUTANTS)
 
 
-# Mutants the state machine cannot reach yet, and why (see docs/testing.md).
-UNREACHED: dict[str, str] = {
-    "replicaSetWithoutExpectations": "informer never lags the controller's own writes",
-    "kubeletKeepsPodsOfDeletedNode": "no operation removes a pod while its node is away",
-}
+def _force_delete_while_node_away(mutants: tuple[str, ...]) -> list[str]:
+    """A pod is force-deleted while its node is down; the node comes back: what
+    `no_copy_after_deletion` says once the kubelet had time to clean up."""
+    driver = ClusterDriver(0, cluster_spec(Topology(mutants=mutants).cluster_section()))
+
+    async def scenario(cluster: Cluster) -> list[str]:
+        await cluster.kubectl("create deployment web --image=nginx:1.24 --replicas=1")
+        await cluster.advance(20)
+        (pod,) = await cluster.list("pods", "default")
+        await cluster.stop_node(pod.spec.node_name)
+        force = DeleteOptions(grace_period_seconds=0)
+        await cluster.delete("pods", "default", pod.metadata.name, force)
+        await cluster.advance(10)
+        await cluster.start_node(pod.spec.node_name)
+        await cluster.advance(30)
+        return no_copy_after_deletion(cluster)
+
+    try:
+        result: list[str] = driver.call(scenario)
+        return result
+    finally:
+        driver.close()
+
+
+def test_a_kubelet_keeping_pods_deleted_while_away_is_caught_once_reached() -> None:
+    """kubeletKeepsPodsOfDeletedNode is in UNREACHED for the machine, but the invariant that
+    would catch it does: with the mutant the returning kubelet keeps the deleted pod's sandbox."""
+    assert _force_delete_while_node_away(()) == []
+    violations = _force_delete_while_node_away(("kubeletKeepsPodsOfDeletedNode",))
+    assert len(violations) == 1
+    assert violations[0].startswith("no_copy_after_deletion: pod default/web-")
