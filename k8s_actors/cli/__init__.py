@@ -2,9 +2,11 @@
 
 Exit codes: 0 when every expectation holds, 1 when a step or an expectation fails, 2 for invalid
 input (a problem in a scenario or on the command line, reported one line each, nothing run).
-Verbs: `run SCENARIO...`, `validate SCENARIO...`, `scenarios` (the bundled ones) and `trace ...`
-(the trace tools, in `trace_verbs`). Neighbours: `summary` (the report), `progress` (the bar),
-`k8s_actors.scenario` (the work).
+Verbs: `run SCENARIO...`, `validate SCENARIO...`, `scenarios` (the bundled ones), `trace ...`
+(the trace tools, in `trace_verbs`), `rules` and `fuzz` (the cluster state machine, in
+`fuzz_verb`). Scenarios naming invariants (`invariants:`, `expect: {invariant:}`) are checked
+and run against the test kit's named checks (`k8s_actors.testing.checks`, imported only then).
+Neighbours: `summary` (the report), `progress` (the bar), `k8s_actors.scenario` (the work).
 """
 
 from __future__ import annotations
@@ -17,13 +19,13 @@ from pathlib import Path
 
 from rich.console import Console
 
-from k8s_actors.cli import rules_verb, trace_verbs
+from k8s_actors.cli import fuzz_verb, rules_verb, trace_verbs
 from k8s_actors.cli.progress import expected_length, progress_bar, wanted
 from k8s_actors.cli.summary import print_failures, print_summary
 from k8s_actors.scenario.durations import DurationError, parse_duration
 from k8s_actors.scenario.loader import ScenarioError, load_scenario
 from k8s_actors.scenario.model import Scenario
-from k8s_actors.scenario.runner import run_scenario
+from k8s_actors.scenario.runner import InvariantChecks, run_scenario
 
 __all__ = ["BUNDLED", "EXIT_FAILED", "EXIT_INVALID", "EXIT_OK", "entry", "main"]
 
@@ -50,6 +52,7 @@ def _parser() -> argparse.ArgumentParser:
     verbs.add_parser("scenarios", help="list the bundled scenarios")
     trace_verbs.register(verbs)
     rules_verb.register(verbs)
+    fuzz_verb.register(verbs)
     return parser
 
 
@@ -61,6 +64,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return trace_verbs.run(args)
     if args.verb == "rules":
         return rules_verb.run_rules(args)
+    if args.verb == "fuzz":
+        return fuzz_verb.run_fuzz(args)
     loaded, problems = _load_all(args.scenarios)
     if problems:
         for problem in problems:
@@ -78,10 +83,24 @@ def _load_all(paths: Sequence[str]) -> tuple[list[Scenario], list[str]]:
     problems: list[str] = []
     for path in paths:
         try:
-            loaded.append(load_scenario(path))
+            scenario = load_scenario(path)
+            if _names_invariants(scenario):  # checked again, now against the known names
+                scenario = load_scenario(path, invariants=list(_invariant_checks()))
+            loaded.append(scenario)
         except ScenarioError as error:
             problems.extend(error.problems)
     return loaded, problems
+
+
+def _names_invariants(scenario: Scenario) -> bool:
+    return bool(scenario.invariants or scenario.invariant_expectations())
+
+
+def _invariant_checks() -> InvariantChecks:
+    """The test kit's named invariant checks (imported on first use: it brings Hypothesis)."""
+    from k8s_actors.testing.checks import LIVENESS, SAFETY
+
+    return {**SAFETY, **LIVENESS}
 
 
 def _run_all(args: argparse.Namespace, loaded: list[Scenario]) -> int:
@@ -108,6 +127,7 @@ def _run_all(args: argparse.Namespace, loaded: list[Scenario]) -> int:
                 detail=args.detail,
                 until=until,
                 progress=progress,
+                invariant_checks=_invariant_checks() if _names_invariants(scenario) else None,
             )
         print_summary(console, result, time.perf_counter() - started)
         if not result.passed:
