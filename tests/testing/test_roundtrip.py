@@ -11,7 +11,14 @@ import pytest
 import yaml
 
 from k8s_actors.cli import main
-from k8s_actors.testing import Apply, ClusterMachine, PropertyFailed, SetImage, Topology
+from k8s_actors.testing import (
+    Apply,
+    ClusterMachine,
+    NodeGroup,
+    PropertyFailed,
+    SetImage,
+    Topology,
+)
 
 # maxSurge 25% of 3 rounds up to 1 in Kubernetes; rounded down it is 0, and with
 # maxUnavailable 0 the rollout can neither add a new pod nor remove an old one.
@@ -133,3 +140,47 @@ def _play_rollout_with_refusals(scenario_dir: Path) -> PropertyFailed:
     with pytest.raises(PropertyFailed) as failed:
         machine.teardown()
     return failed.value
+
+
+class IgnoresTaints(ClusterMachine):
+    """A scheduler that places pods on a node whose taint they do not tolerate."""
+
+    topology: ClassVar[Topology] = Topology(
+        groups=(NodeGroup(count=1), NodeGroup(count=1, taints=("dedicated=db:NoSchedule",))),
+        mutants=("schedulerIgnoresTaints",),
+    )
+
+
+def test_a_safety_failure_replays_as_the_same_invariant_after_the_same_step(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Written with the machine's safety invariants as `invariants:`; the replay fails the one
+    the machine saw fail, after the same step."""
+    IgnoresTaints.scenario_dir = tmp_path
+    machine = IgnoresTaints()
+    machine.start_workload(WEB)
+    machine.safety()
+    machine.advance(1.0)
+    with pytest.raises(PropertyFailed, match=r"^scheduling_safety: Pod default/web-") as failed:
+        machine.safety()
+    machine.teardown()  # after a failure: closes the cluster, judges nothing more
+    path = Path(str(failed.value).rsplit(" ", 1)[-1])
+    assert "scheduling_safety" in yaml.safe_load(path.read_text())["invariants"]
+    status, errors = _replay(path, tmp_path / "trace.jsonl", capsys)
+    assert status == 1
+    (line,) = errors.splitlines()
+    assert "invariant scheduling_safety after every step: saw 'after step 1: " in line
+    assert "bound to node-2 despite taint dedicated=db:NoSchedule" in line
+
+
+def test_validate_names_an_unknown_invariant_and_the_known_ones(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "case.yaml"
+    path.write_text("name: case\nsteps:\n  - expect: {invariant: eventualy_stable, within: 1m}\n")
+    assert main(["validate", str(path)]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith(
+        f'{path}:3:25: steps[0].expect.invariant: unknown invariant "eventualy_stable" (known: '
+    )
+    assert "eventually_stable" in error and "scheduling_safety" in error
