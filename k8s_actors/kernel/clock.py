@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import heapq
+import math
 import selectors
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
@@ -117,6 +118,10 @@ class Clock:
         # The loop's `time`, kept bound: `now` is read for every message and trace record.
         self._loop_time: Callable[[], float] = _unbound_time
         self._origin = 0.0
+        # The last instant `timestamp` formatted, for which epoch, and its text.
+        self._stamped_at = math.nan
+        self._stamped_epoch = epoch
+        self._stamp = ""
 
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
         """Attach to the loop the run executes on; time zero is now."""
@@ -148,8 +153,13 @@ class Clock:
 
     def timestamp(self, at: float | None = None) -> str:
         """RFC 3339 time with second precision, as Kubernetes writes metav1.Time."""
-        moment = self.epoch + timedelta(seconds=self.now() if at is None else at)
-        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+        seconds = self.now() if at is None else at
+        # Most stamps of a burst are taken at one instant: format each instant once.
+        if seconds != self._stamped_at or self.epoch is not self._stamped_epoch:
+            moment = self.epoch + timedelta(seconds=seconds)
+            self._stamp = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+            self._stamped_at, self._stamped_epoch = seconds, self.epoch
+        return self._stamp
 
     def micro_timestamp(self, at: float | None = None) -> str:
         """RFC 3339 time with microseconds, as Kubernetes writes metav1.MicroTime."""

@@ -117,6 +117,17 @@ def test_timestamps_count_from_the_virtual_epoch() -> None:
     )
 
 
+def test_repeated_timestamps_follow_the_instant_and_the_epoch() -> None:
+    """The same instant stamps the same text; a new instant or a new epoch gives a new one."""
+    clock = Clock()
+    first = clock.timestamp(at=45.0)
+    assert clock.timestamp(at=45.0) == first == "2025-01-01T00:00:45Z"
+    assert clock.timestamp(at=46.0) == "2025-01-01T00:00:46Z"
+    assert clock.timestamp(at=45.0) == first
+    clock.epoch = datetime(2030, 6, 1, tzinfo=UTC)
+    assert clock.timestamp(at=45.0) == "2030-06-01T00:00:45Z"
+
+
 def test_parse_timestamp_inverts_both_formats() -> None:
     """parse_timestamp turns either timestamp format back into run seconds."""
     clock = Clock()
