@@ -21,6 +21,7 @@ from hypothesis.stateful import initialize, rule
 from hypothesis.stateful import run_state_machine_as_test as _run_untyped
 
 from k8s_actors.api.objects.machinery import DeleteOptions
+from k8s_actors.cli import main
 from k8s_actors.kernel.mutants import MUTANTS
 from k8s_actors.scenario.cluster import Cluster
 from k8s_actors.testing.driver import ClusterDriver
@@ -188,13 +189,16 @@ def _variant(
 @pytest.mark.parametrize("mutant", sorted(CASES))
 def test_the_machine_finds_the_mutant_within_the_ci_budget(mutant: str, tmp_path: Path) -> None:
     """With the mutant on, the machine fails naming the invariant that catches it, and writes
-    a scenario that carries the mutant."""
+    a scenario that carries the mutant and fails again when `k8s-actors run` replays it."""
     machine, invariant = CASES[mutant]
     with pytest.raises(PropertyFailed, match=rf"(?m)^{invariant}: ") as failed:
         _run(_variant(machine, (mutant,), tmp_path))
     written = next(line for line in str(failed.value).splitlines() if "k8s-actors run" in line)
-    scenario = Path(written.split("k8s-actors run ", 1)[1]).read_text()
-    assert f"- {mutant}" in scenario
+    path = Path(written.split("k8s-actors run ", 1)[1])
+    assert f"- {mutant}" in path.read_text()
+    trace = tmp_path / "replay.jsonl"
+    assert main(["run", str(path), "--quiet", "--trace", str(trace)]) == 1
+    assert '"event":"mutants_enabled"' in trace.read_text()
 
 
 @pytest.mark.parametrize("mutant", sorted(CASES))
