@@ -77,3 +77,16 @@ def test_a_history_reads_each_write_once_and_does_not_judge_pods_it_lost() -> No
     fresh = ReadinessHistory()
     assert endpoints_follow_readiness(store, fresh) == []
     assert fresh.restarted
+
+
+def test_slices_of_a_service_publishing_not_ready_addresses_are_not_judged() -> None:
+    """publishNotReadyAddresses: every pod is listed as ready, as the user asked."""
+    service = load_manifests(
+        "apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: default}\n"
+        "spec: {selector: {app: web}, ports: [{port: 80}], publishNotReadyAddresses: true}\n"
+    )[0]
+    store = Store()
+    store.put("/registry/services/specs/default/web", service)
+    store.put(POD_KEY, _pod(False))
+    store.put(SLICE_KEY, _slice(True))
+    assert endpoints_follow_readiness(store) == []

@@ -5,8 +5,10 @@ written with an endpoint whose condition `ready` is true (or unknown, which cons
 ready) for a pod, that pod has been Ready in some earlier write (the EndpointSlice controller
 takes readiness from the pod's Ready condition: staging/src/k8s.io/endpointslice/utils.go
 podToEndpoint). Earlier, not current: the controller may publish from a cache that lags a pod
-turning unready, a delay Kubernetes accepts. `endpoints_match_ready_pods` checks the settled
-state. A `ReadinessHistory` carries what was read between calls.
+turning unready, a delay Kubernetes accepts. Slices of a Service that sets
+publishNotReadyAddresses list every pod as ready, on purpose, and are not judged.
+`endpoints_match_ready_pods` checks the settled state. A `ReadinessHistory` carries what was read
+between calls.
 Neighbours: `replay`, `networking`, `common`.
 """
 
@@ -15,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from k8s_actors.api.objects.pod import Pod
-from k8s_actors.api.objects.service import EndpointSlice
+from k8s_actors.api.objects.service import EndpointSlice, Service
 from k8s_actors.components.controller_manager.podutil import is_pod_ready
 from k8s_actors.store import Store
 from k8s_actors.testing.invariants.common import Source, describe, store_of
@@ -52,7 +54,7 @@ def endpoints_follow_readiness(
             continue
         if isinstance(value, Pod):
             _note_pod(seen, value, event.kv.version)
-        elif isinstance(value, EndpointSlice):
+        elif isinstance(value, EndpointSlice) and not _publishes_not_ready(seen, value):
             violations += [
                 f"endpoints_follow_readiness: {describe(value)} at revision {event.revision} "
                 f"lists pod {seen.created[uid]} as ready, which has never been Ready"
@@ -68,6 +70,19 @@ def _note_pod(seen: ReadinessHistory, pod: Pod, version: int) -> None:
         seen.created[uid] = f"{pod.metadata.namespace}/{pod.metadata.name}"
     if is_pod_ready(pod):
         seen.ready[uid] = None
+
+
+def _publishes_not_ready(seen: ReadinessHistory, endpoint_slice: EndpointSlice) -> bool:
+    """Whether the slice's Service (as etcd holds it then) sets publishNotReadyAddresses."""
+    meta = endpoint_slice.metadata
+    name = meta.labels.get("kubernetes.io/service-name")
+    return any(
+        isinstance(obj, Service)
+        and obj.metadata.namespace == meta.namespace
+        and obj.metadata.name == name
+        and bool(obj.spec.publish_not_ready_addresses)
+        for obj in seen.objects.values()
+    )
 
 
 def _ready_targets(endpoint_slice: Any) -> list[str]:
