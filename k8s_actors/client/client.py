@@ -88,7 +88,11 @@ class ApiClient:
         self.user = user
         self.user_agent = user_agent
         self.timeout = timeout
-        self.watches = WatchRouter()
+        # Ids never used by an earlier incarnation of this actor: the API server keeps sending
+        # that one's watch events to the address (no connection closes with the actor), and
+        # with ids restarting at 1 they would land in this client's streams. Each watch sends
+        # a request, so an earlier incarnation's ids all lie at or below the bus's count now.
+        self.watches = WatchRouter(first_id=ctx.bus.sent + 1)
 
     # -- transport -------------------------------------------------------------------------------
 

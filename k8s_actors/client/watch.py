@@ -105,9 +105,9 @@ class WatchStream:
 class WatchRouter:
     """Hands each incoming `WatchEvent` to the stream of its watch id."""
 
-    def __init__(self) -> None:
+    def __init__(self, first_id: int = 1) -> None:
         self._streams: dict[int, WatchStream] = {}
-        self._last_id = 0
+        self._last_id = first_id - 1
 
     def next_id(self) -> int:
         self._last_id += 1
