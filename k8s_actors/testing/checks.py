@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 
 from k8s_actors.scenario.cluster import Cluster
 from k8s_actors.testing import invariants
+from k8s_actors.testing.invariants import writes
 from k8s_actors.testing.invariants.deletion import DeletionHistory, foreground_deletion_waits
 from k8s_actors.testing.invariants.readiness import ReadinessHistory, endpoints_follow_readiness
 
@@ -35,6 +36,21 @@ def _rollout_bounds(cluster: Cluster) -> Check:
     return lambda: invariants.rollout_bounds(cluster, faults_active=True)
 
 
+def _writes_carry_preconditions(cluster: Cluster) -> Check:
+    log = writes.install(cluster)  # taps the bus from now on
+    return lambda: invariants.writes_carry_preconditions(log)
+
+
+def _pod_transitions_legal(cluster: Cluster) -> Check:
+    history = invariants.PodHistory()  # each pod's last state, kept across compactions
+    return lambda: invariants.pod_transitions_legal(cluster, history)
+
+
+def _pod_steps_in_order(cluster: Cluster) -> Check:
+    order = invariants.TraceOrder()  # the trace records read so far
+    return lambda: invariants.pod_steps_in_order(cluster, order)
+
+
 def _foreground_deletion_waits(cluster: Cluster) -> Check:
     history = DeletionHistory()  # etcd's history read so far
     return lambda: foreground_deletion_waits(cluster, history)
@@ -51,6 +67,11 @@ SAFETY: dict[str, CheckFactory] = {
     "uids_never_reused": _stateless(invariants.uids_never_reused),
     "rollout_bounds": _rollout_bounds,
     "scheduling_safety": _scheduling_safety,
+    "at_most_one_running_copy": _stateless(invariants.at_most_one_running_copy),
+    "runs_only_on_its_node": _stateless(invariants.runs_only_on_its_node),
+    "writes_carry_preconditions": _writes_carry_preconditions,
+    "pod_transitions_legal": _pod_transitions_legal,
+    "pod_steps_in_order": _pod_steps_in_order,
     "foreground_deletion_waits": _foreground_deletion_waits,
     "endpoints_follow_readiness": _endpoints_follow_readiness,
 }
@@ -60,6 +81,7 @@ LIVENESS: dict[str, CheckFactory] = {
     "eventually_stable": _stateless(invariants.eventually_stable),
     "owners_exist": _stateless(invariants.owners_exist),
     "endpoints_match_ready_pods": _stateless(invariants.endpoints_match_ready_pods),
+    "no_copy_after_deletion": _stateless(invariants.no_copy_after_deletion),
 }
 """Properties that hold once faults stopped and the cluster had time to settle."""
 
