@@ -84,8 +84,9 @@ def _load_all(paths: Sequence[str]) -> tuple[list[Scenario], list[str]]:
     for path in paths:
         try:
             scenario = load_scenario(path)
-            if _names_invariants(scenario):  # checked again, now against the known names
-                scenario = load_scenario(path, invariants=list(_invariant_checks()))
+            checks = _invariant_checks() if _names_invariants(scenario) else None
+            if checks is not None:  # checked again, now against the known names
+                scenario = load_scenario(path, invariants=list(checks))
             loaded.append(scenario)
         except ScenarioError as error:
             problems.extend(error.problems)
@@ -96,10 +97,13 @@ def _names_invariants(scenario: Scenario) -> bool:
     return bool(scenario.invariants or scenario.invariant_expectations())
 
 
-def _invariant_checks() -> InvariantChecks:
-    """The test kit's named invariant checks (imported on first use: it brings Hypothesis)."""
-    from k8s_actors.testing.checks import LIVENESS, SAFETY
-
+def _invariant_checks() -> InvariantChecks | None:
+    """The test kit's named invariant checks (imported on first use: it brings Hypothesis and
+    pytest); None without them, and the run then reports each name it cannot resolve."""
+    try:
+        from k8s_actors.testing.checks import LIVENESS, SAFETY
+    except ImportError:
+        return None
     return {**SAFETY, **LIVENESS}
 
 

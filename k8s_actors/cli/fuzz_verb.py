@@ -99,8 +99,8 @@ def _fuzz(machine: Any, args: argparse.Namespace) -> int:
         try:
             with contextlib.redirect_stdout(io.StringIO()):
                 run_state_machine_as_test(fuzzed, settings=budget)  # type: ignore[no-untyped-call]
-        except Exception as failure:  # a property failed, or the machine itself broke
-            error = failure
+        except (Exception, KeyboardInterrupt) as failure:  # a property failed, the machine
+            error = failure  # itself broke, or the user stopped the run: report what was done
     _report(console, machine, args, stats, time.perf_counter() - started)
     return _verdict(console, error)
 
@@ -167,7 +167,9 @@ def _verdict(console: Console, error: BaseException | None) -> int:
 
     if error is None:
         return EXIT_OK
-    if isinstance(error, PropertyFailed):
+    if isinstance(error, KeyboardInterrupt):
+        console.print("interrupted", highlight=False)
+    elif isinstance(error, PropertyFailed):
         # The message ends with the reproduce command of the shrunk case.
         console.print(str(error), markup=False, highlight=False)
     else:
