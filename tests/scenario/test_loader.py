@@ -88,7 +88,11 @@ BROKEN = DATA / "broken.yaml"
     ("where", "message"),
     [
         ("1:7", "name: must not be empty"),
-        ("2:1", "colour: unknown field (expected one of name, description, seed, cluster, invariants, steps)"),
+        (
+            "2:1",
+            "colour: unknown field (expected one of name, description, seed, cluster, "
+            "invariants, steps)",
+        ),
         ("3:7", 'seed: must be an integer, got "many"'),
         ("5:19", 'steps[0].apply.file: manifest file "manifests/absent.yaml" not found'),
         ("10:9", 'metadata.name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain'),
