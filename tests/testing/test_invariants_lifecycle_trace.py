@@ -13,22 +13,23 @@ from k8s_actors.testing.fixtures import open_cluster
 POD = {"kind": "Pod", "namespace": "default", "name": "web", "uid": "p-1"}
 
 
-def _records(*events: tuple[str, dict[str, Any]]) -> list[dict[str, Any]]:
+def _records(*events: Step) -> list[dict[str, Any]]:
     return [
         {"seq": seq, "event": event, **POD, **fields}
         for seq, (event, fields) in enumerate(events, start=1)
     ]
 
 
-CREATED = ("object_stored", {"verb": "create", "span_id": "s1"})
-BINDING = ("request_received", {"subresource": "binding", "span_id": "s2", "uid": ""})
-BOUND = ("object_stored", {"verb": "update", "span_id": "s2"})
-SANDBOX = ("cri_run_pod_sandbox", {})
-NETWORK = ("cni_add", {})
-PULLED = ("cri_pull_image", {})
-CREATE = ("cri_create_container", {})
-START = ("cri_start_container", {})
-READY = ("kubelet_status_updated", {"ready": "True"})
+Step = tuple[str, dict[str, Any]]
+CREATED: Step = ("object_stored", {"verb": "create", "span_id": "s1"})
+BINDING: Step = ("request_received", {"subresource": "binding", "span_id": "s2", "uid": ""})
+BOUND: Step = ("object_stored", {"verb": "update", "span_id": "s2"})
+SANDBOX: Step = ("cri_run_pod_sandbox", {})
+NETWORK: Step = ("cni_add", {})
+PULLED: Step = ("cri_pull_image", {})
+CREATE: Step = ("cri_create_container", {})
+START: Step = ("cri_start_container", {})
+READY: Step = ("kubelet_status_updated", {"ready": "True"})
 
 
 def test_the_steps_in_order_violate_nothing_even_without_a_pull() -> None:
