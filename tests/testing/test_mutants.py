@@ -1,11 +1,13 @@
 """Mutation tests: the cluster state machine finds each deliberate defect within the CI budget.
 
 For each mutant (`k8s_actors.kernel.mutants`) a ClusterMachine subclass narrows what it draws
-(one application, the operations and faults that reach the defective code) without changing
+(one application, the operations that reach the defective code, no faults) without changing
 how rules play or which invariants are checked. With the mutant on, a run of at most the CI
 budget (5 examples of at most 6 steps, derandomized, not shrunk) fails with PropertyFailed
-naming the invariant that catches it; the same machine without the mutant passes, so the test
-cannot pass vacuously.
+naming the invariant that catches it, and the scenario it writes fails again when replayed; the
+same machine without the mutant passes, so the test cannot pass vacuously. The mutants no
+machine reaches yet are listed in UNREACHED with the reason; the kubelet's is shown caught by
+its invariant in a direct test.
 """
 
 from __future__ import annotations
