@@ -95,8 +95,8 @@ class WriteLog:
         known = self._names.get(write.writer, {}).get(_name(hit), "none")
         self.violations.append(
             f"writes_carry_preconditions: {write.writer} sent {write.verb} {write.target} "
-            f"without precondition and hit uid {uid}, which it had not observed "
-            f"(it had observed uid {known})"
+            f"without precondition and hit uid {uid}, unseen by it before sending "
+            f"(the uid it last saw under that name: {known})"
         )
 
     def existed_before(self, uids: Iterable[str]) -> None:
