@@ -34,9 +34,18 @@ class Wire:
         self.sent = 0
         self.log = WriteLog(lambda: self.sent)
 
-    def deliver(self, src: str, dst: str, payload: Any, **fields: int) -> Envelope:
+    def deliver(
+        self, src: str, dst: str, payload: Any, correlation: int = 0, reply_to: int = 0
+    ) -> Envelope:
         self.sent += 1
-        envelope = Envelope(seq=self.sent, src=src, dst=dst, payload=payload, **fields)
+        envelope = Envelope(
+            seq=self.sent,
+            src=src,
+            dst=dst,
+            payload=payload,
+            correlation=correlation,
+            reply_to=reply_to,
+        )
         self.log.tap(envelope, "delivered", "")
         return envelope
 
