@@ -5,8 +5,9 @@ current directory) under `--profile ci|thorough` (default thorough), with `--exa
 `--steps` and `--seed` overriding the profile; shows progress (rich, on a terminal only), then
 reports examples run, steps played, faults injected by kind, invariant checks made, failures
 with the scenario each wrote, and the wall time. Exit 0 when no property failed, 1 with the
-reproduce command otherwise, 2 for a bad argument. The machine's own output (one line per
-failing run while Hypothesis shrinks) is held back; the report says what matters.
+reproduce command otherwise (or the steps that broke the machine itself), 2 for a bad
+argument. The machine's own output (one line per failing run while Hypothesis shrinks) is held
+back; the report says what matters.
 Neighbours: `k8s_actors.cli` (registers the verb), `k8s_actors.testing` (machine, profiles,
 stats).
 """
@@ -97,7 +98,7 @@ def _fuzz(machine: Any, args: argparse.Namespace) -> int:
         if args.seed is not None:
             fuzzed = seed(args.seed)(fuzzed)
         try:
-            with contextlib.redirect_stdout(io.StringIO()):
+            with contextlib.redirect_stdout(io.StringIO()):  # one line per failing run
                 run_state_machine_as_test(fuzzed, settings=budget)  # type: ignore[no-untyped-call]
         except (Exception, KeyboardInterrupt) as failure:  # a property failed, the machine
             error = failure  # itself broke, or the user stopped the run: report what was done
@@ -172,6 +173,8 @@ def _verdict(console: Console, error: BaseException | None) -> int:
     elif isinstance(error, PropertyFailed):
         # The message ends with the reproduce command of the shrunk case.
         console.print(str(error), markup=False, highlight=False)
-    else:
+    else:  # no scenario to show: the steps Hypothesis noted on the error are the account
+        for note in getattr(error, "__notes__", []):
+            console.print(note, markup=False, highlight=False)
         console.print(f"the machine failed: {type(error).__name__}: {error}", markup=False)
     return EXIT_FAILED

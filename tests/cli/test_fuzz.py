@@ -28,6 +28,14 @@ class Broken(ClusterMachine):
 
     def liveness_violations(self, cluster: Cluster) -> list[str]:
         return ["never_settles: on purpose"]
+
+
+class Crashing(ClusterMachine):
+    """A machine with a bug of its own: its first step raises."""
+
+    @initialize()
+    def start_workload(self) -> None:
+        raise RuntimeError("boom")
 '''
 
 
@@ -79,6 +87,15 @@ def test_a_failing_user_machine_exits_1_naming_its_scenario(
     assert "failures: 1\n" in out
     assert f"  {scenario}: never_settles: on purpose\n" in out
     assert out.rstrip().endswith(f"reproduce: k8s-actors run {scenario}")
+
+
+def test_a_machine_that_breaks_itself_exits_1_with_hypothesis_account(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, out = _fuzz(capsys, "fuzz_machines:Crashing", "--examples", "1", "--steps", "1")
+    assert status == 1
+    assert "state = Crashing()" in out
+    assert out.rstrip().endswith("the machine failed: RuntimeError: boom")
 
 
 @pytest.mark.parametrize(
