@@ -22,6 +22,7 @@ def _pod(
     restarts: int = 0,
     node: str = "node-1",
     conditions: str = "[]",
+    last: str = "",
 ) -> Any:
     text = f"""
 apiVersion: v1
@@ -31,7 +32,8 @@ spec: {{nodeName: "{node}", containers: [{{name: app, image: nginx:1.24}}]}}
 status:
   phase: {phase}
   conditions: {conditions}
-  containerStatuses: [{{name: app, restartCount: {restarts}, state: {{{state}}}}}]
+  containerStatuses:
+  - {{name: app, restartCount: {restarts}, state: {{{state}}}, lastState: {{{last}}}}}
 """
     return load_manifests(text)[0]
 
@@ -53,8 +55,8 @@ def test_a_pod_that_starts_restarts_and_succeeds_violates_nothing() -> None:
         _pod("Pending"),
         _pod("Running", RUNNING, conditions=READY),
         _pod("Running", TERMINATED),
-        _pod("Running", "waiting: {reason: CrashLoopBackOff}", restarts=1),
-        _pod("Running", RUNNING, restarts=1, conditions=READY),
+        _pod("Running", "waiting: {reason: CrashLoopBackOff}", last=TERMINATED),
+        _pod("Running", RUNNING, restarts=1, conditions=READY, last=TERMINATED),
         _pod("Succeeded", "terminated: {exitCode: 0}", restarts=1),
     )
     assert invariants.pod_transitions_legal(store) == []
@@ -81,8 +83,28 @@ def test_a_moved_pod_a_falling_restart_count_and_a_silent_restart_are_reported()
     )
     assert [v.split(": ", 2)[2] for v in invariants.pod_transitions_legal(store)] == [
         "container app restartCount fell from 2 to 1",
-        "container app went from running back to waiting without a restart (restartCount 1)",
+        "container app went from running to waiting without a restart (restartCount 1)",
         "nodeName changed from node-1 to node-2",
+    ]
+
+
+def test_a_dead_container_run_again_without_counting_a_restart_is_reported() -> None:
+    """Waiting for its restart with the same count is the kubelet's back-off; running again
+    must count the restart, whether straight from the death or after the wait."""
+    back_off = "waiting: {reason: CrashLoopBackOff}"
+    store = _history(
+        _pod("Running", TERMINATED),
+        _pod("Running", RUNNING),
+        _pod("Running", TERMINATED),
+        _pod("Running", back_off, last=TERMINATED),
+        _pod("Running", RUNNING, last=TERMINATED),
+        _pod("Running", TERMINATED, last=TERMINATED),
+        _pod("Running", back_off),
+    )
+    assert [v.split(": ", 2)[2] for v in invariants.pod_transitions_legal(store)] == [
+        "container app went from terminated to running without a restart (restartCount 0)",
+        "container app went from waiting to running without a restart (restartCount 0)",
+        "container app went from terminated to waiting without a restart (restartCount 0)",
     ]
 
 

@@ -3,10 +3,11 @@
 Role: `pod_transitions_legal` replays etcd's retained history of pods (since its last
 compaction) and judges each write against the pod's state before it: the phase never goes back
 (Pending -> Running -> Succeeded | Failed, the last two final), spec.nodeName is set once, a
-container's restartCount never decreases, a container's state goes waiting -> running ->
-terminated and back only with a higher restartCount, and Ready=True comes with
-ContainersReady=True and PodScheduled=True. A `PodHistory` carries the last state of each pod
-between calls, so that a transition across a compaction is judged too. The order of the steps
+container's restartCount never decreases, a container runs again (after running or dying)
+only with a higher restartCount (a dead one may wait for it with the same count, its death in
+lastState, as the kubelet reports a back-off), and Ready=True comes with ContainersReady=True
+and PodScheduled=True. A `PodHistory` carries the last state of each pod between calls, so that
+a transition across a compaction is judged too. The order of the steps
 of one pod in the trace is judged in `lifecycle_trace`. Neighbours: `common`, `store`.
 """
 
@@ -21,7 +22,6 @@ from k8s_actors.testing.invariants.common import Source, describe, store_of
 # leave a terminal phase; the kubelet never reports Pending again once a container ran).
 PHASE_RANK = {"Pending": 0, "Running": 1, "Succeeded": 2, "Failed": 2}
 FINAL_PHASES = ("Succeeded", "Failed")
-STATE_RANK = {"waiting": 0, "running": 1, "terminated": 2}
 
 
 @dataclass
@@ -90,20 +90,30 @@ def _phase(old: str, new: str) -> list[str]:
 
 
 def _container(old: ContainerStatus, new: ContainerStatus) -> list[str]:
+    """A container runs again only as a new attempt, which counts a restart. A dead one may
+    wait for that restart with the same count, its death kept in lastState (the kubelet's
+    CrashLoopBackOff: pkg/kubelet/kubelet_pods.go convertToAPIContainerStatuses)."""
     name = new.name
     if new.restart_count < old.restart_count:
         return [
             f"container {name} restartCount fell from {old.restart_count} to {new.restart_count}"
         ]
-    old_state, new_state = state_of(old.state), state_of(new.state)
-    if old_state is None or new_state is None or new.restart_count > old.restart_count:
+    if new.restart_count > old.restart_count:
         return []
-    if STATE_RANK[new_state] < STATE_RANK[old_state]:
-        return [
-            f"container {name} went from {old_state} back to {new_state} without a restart "
-            f"(restartCount {new.restart_count})"
-        ]
-    return []
+    step = (state_of(old.state), state_of(new.state))
+    awaiting_restart = old.last_state.terminated is not None
+    illegal = (
+        step == ("running", "waiting")
+        or step == ("terminated", "running")
+        or (step == ("terminated", "waiting") and new.last_state.terminated is None)
+        or (step == ("waiting", "running") and awaiting_restart)
+    )
+    if not illegal:
+        return []
+    return [
+        f"container {name} went from {step[0]} to {step[1]} without a restart "
+        f"(restartCount {new.restart_count})"
+    ]
 
 
 def state_of(state: ContainerState) -> str | None:
