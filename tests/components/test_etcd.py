@@ -193,6 +193,23 @@ def test_cancelled_watch_receives_nothing() -> None:
     _serve_etcd(body)
 
 
+def test_a_watch_id_opened_again_replaces_the_old_stream() -> None:
+    """A restarted owner opening its watch id again gets each event once: its predecessor's
+    stream ended with it, as a real etcd's ends with the client's connection."""
+
+    async def body(api: Api) -> None:
+        client = await api.recorder("client")
+        client.ctx.send(ETCD, EtcdWatch(watch_id=1, key="/"))
+        await api.settle()
+        client.ctx.send(ETCD, EtcdWatch(watch_id=1, key="/"))
+        await api.settle()
+        await _put(api, "/a", 1)
+        await api.settle()
+        assert len(client.etcd_batches) == 1
+
+    _serve_etcd(body)
+
+
 def test_compaction_cancels_watches_and_reads_of_older_revisions() -> None:
     """After compacting at R: a watch from before R is cancelled with compact_revision R, and a
     read at an older revision fails; the current state is untouched."""

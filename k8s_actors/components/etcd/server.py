@@ -144,6 +144,12 @@ class Etcd(Actor):
 
     def _watch(self, envelope: Envelope, request: EtcdWatch) -> None:
         owner, watch_id = envelope.src, request.watch_id
+        previous = self._watchers.pop((owner, watch_id), None)
+        if previous is not None:
+            # The id is opened again: its owner restarted (or restarts its watch). Its old
+            # stream is dead, as a real etcd's ends with the client's connection; left running,
+            # it would hand the owner every event twice.
+            previous.cancel()
 
         def forward(events: list[Event]) -> None:
             batch = tuple(_event(e) for e in events)
