@@ -9,6 +9,9 @@ from typing import Any, ClassVar
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, Phase, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import initialize, rule, run_state_machine_as_test
 
 from k8s_actors.cli import main
 from k8s_actors.testing import (
@@ -184,3 +187,41 @@ def test_validate_names_an_unknown_invariant_and_the_known_ones(
         f'{path}:3:25: steps[0].expect.invariant: unknown invariant "eventualy_stable" (known: '
     )
     assert "eventually_stable" in error and "scheduling_safety" in error
+
+
+class Rollouts(SurgeRoundedDown):
+    """The broken cluster, with Hypothesis choosing when to roll out which image."""
+
+    @initialize()
+    def start_workload(self) -> None:
+        super().start_workload(WEB)
+
+    @rule(image=st.sampled_from(("nginx:1.25", "nginx:1.26")))
+    def roll_out(self, image: str) -> None:
+        self.apply_operation(SetImage(name="web", image=image))
+
+
+def test_a_failure_found_by_hypothesis_replays_the_same_way(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Run as a test runs a machine (derandomized, no shrinking to keep it short): the scenario
+    it writes fails `k8s-actors run` on the same invariant, with the same trace twice."""
+    Rollouts.scenario_dir = tmp_path
+    budget = settings(
+        max_examples=10,
+        stateful_step_count=3,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    with pytest.raises(PropertyFailed, match=r"^eventually_stable: ") as failed:
+        run_state_machine_as_test(Rollouts, settings=budget)  # type: ignore[no-untyped-call]
+    path = Path(str(failed.value).rsplit(" ", 1)[-1])
+    capsys.readouterr()
+    first = _replay(path, tmp_path / "first.jsonl", capsys)
+    assert first == _replay(path, tmp_path / "second.jsonl", capsys)
+    assert first[0] == 1
+    assert "saw 'eventually_stable: Deployment default/web" in first[1]
+    assert (tmp_path / "first.jsonl").read_bytes() == (tmp_path / "second.jsonl").read_bytes()
