@@ -39,10 +39,17 @@ def register(verbs: Any) -> None:
         "machine", nargs="?", default=DEFAULT_MACHINE, metavar="MODULE:CLASS",
         help="a ClusterMachine subclass (default: the kit's ClusterMachine)",
     )  # fmt: skip
-    verb.add_argument("--profile", choices=("ci", "thorough"), default="thorough")
+    verb.add_argument(
+        "--profile",
+        choices=("ci", "thorough"),
+        default="thorough",
+        help="Hypothesis profile: ci (5 examples of 6 steps) or thorough (2000 of 40; default)",
+    )
     verb.add_argument("--examples", type=int, default=None, metavar="N", help="examples to run")
     verb.add_argument("--steps", type=int, default=None, metavar="N", help="steps per example")
-    verb.add_argument("--seed", type=int, default=None, help="Hypothesis seed: the same cases")
+    verb.add_argument(
+        "--seed", type=int, default=None, metavar="N", help="Hypothesis seed: the same cases"
+    )
     verb.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
