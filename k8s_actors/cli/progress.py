@@ -17,6 +17,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from k8s_actors.scenario.model import (
     ExpectStep,
+    InvariantExpectStep,
     RepeatStep,
     Scenario,
     SleepStep,
@@ -39,7 +40,7 @@ def expected_length(scenario: Scenario, until: float | None) -> float:
 def _length(step: Step) -> float:
     if isinstance(step, SleepStep):
         return step.seconds
-    if isinstance(step, ExpectStep):
+    if isinstance(step, (ExpectStep, InvariantExpectStep)):
         return step.window
     if isinstance(step, RepeatStep):
         return step.times * sum(_length(inner) for inner in step.steps)
