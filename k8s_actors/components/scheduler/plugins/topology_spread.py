@@ -161,6 +161,11 @@ class PodTopologySpread(Plugin):
             math.log((len(nodes) - len(ignored) if c.key == HOSTNAME else sizes[i]) + 2)
             for i, c in enumerate(constraints)
         ]
+        if not counts:
+            # No node carries a non-hostname domain (e.g. no zone labels): the walk over every
+            # node below could only add to existing entries, so it is skipped - O(nodes) per pod.
+            state.data[self.name + "/score"] = (constraints, weights, counts, ignored)
+            return None
         for node in self.handle.cache.node_list():
             if require_all and not _has_keys(node, constraints):
                 continue
