@@ -49,6 +49,13 @@ class Cache:
         info = self.nodes.get(name)
         if info is None:
             info = self.nodes[name] = NodeInfo(name)
+        if info.node is not None and zone_of(info.node) == zone_of(node):
+            # nodeTree.updateNode: a node that stays in its zone keeps its place in the list
+            # (node_tree.go), and the list need not be rebuilt: only the image counts change.
+            self._count_images(info, -1)
+            info.set_node(node)
+            self._count_images(info, 1)
+            return info
         if info.node is not None:
             self._untrack(info)
         info.set_node(node)
@@ -73,8 +80,7 @@ class Cache:
     def _track(self, info: NodeInfo) -> None:
         assert info.node is not None
         self._zones.setdefault(zone_of(info.node), []).append(info.name)
-        for image in info.image_sizes:
-            self.image_nodes[image] = self.image_nodes.get(image, 0) + 1
+        self._count_images(info, 1)
         self._listed = None
 
     def _untrack(self, info: NodeInfo) -> None:
@@ -85,13 +91,16 @@ class Cache:
             names.remove(info.name)
             if not names:
                 del self._zones[zone]
+        self._count_images(info, -1)
+        self._listed = None
+
+    def _count_images(self, info: NodeInfo, sign: int) -> None:
         for image in info.image_sizes:
-            left = self.image_nodes.get(image, 0) - 1
+            left = self.image_nodes.get(image, 0) + sign
             if left > 0:
                 self.image_nodes[image] = left
             else:
                 self.image_nodes.pop(image, None)
-        self._listed = None
 
     def node_list(self) -> list[NodeInfo]:
         """Nodes with a Node object, zones interleaved (nodeTree.list)."""
