@@ -161,7 +161,9 @@ class Bus:
         if self.link_latency:
             delay = self.link_latency.get((envelope.src, envelope.dst), delay)
         if self.faults:
-            verdict = judge_all(self.faults, envelope.src, envelope.dst, self.groups, self.rng)
+            verdict = judge_all(
+                self.faults, envelope.src, envelope.dst, self.groups, self.rng, envelope.payload
+            )
             if verdict.dropped:
                 self._tap(envelope, "dropped", verdict.reason)
                 return

@@ -1,4 +1,4 @@
-"""Fault rules the bus applies to each message: loss, delay and partitions.
+"""Fault rules the bus applies to each message: loss, delay, partitions and late streams.
 
 Role: the network of a run misbehaves only through these rules, and any chance involved is drawn
 from the run's seeded generator, so a faulty run replays exactly. The scenario layer adds and
@@ -9,7 +9,7 @@ actors live in `supervisor`. Neighbours: `bus` (calls `judge` for every message 
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 
@@ -63,6 +63,10 @@ class FaultRule:
     def judge(self, rng: random.Random) -> Verdict:
         raise NotImplementedError
 
+    def judge_message(self, rng: random.Random, src: str, dst: str, payload: object) -> Verdict:
+        """The verdict on one message; rules that look at the message itself override this."""
+        return self.judge(rng)
+
 
 @dataclass(eq=False)
 class MessageLoss(FaultRule):
@@ -96,19 +100,51 @@ class Latency(FaultRule):
         return Verdict(extra_delay=extra)
 
 
+@dataclass(eq=False)
+class StreamDelay(FaultRule):
+    """Delays the messages of one kind (`payloads`: a stream's events, such as watch events) by
+    `add` seconds, in order: each link's delayed messages arrive in the order they were sent,
+    also after `lift` (later ones wait behind the last delayed one). Other messages of the same
+    links pass undelayed, as a connection's other streams do (a late watch does not slow the
+    replies to requests). `now` reads the run's clock."""
+
+    payloads: tuple[type, ...] = ()
+    add: float = 0.0
+    now: Callable[[], float] = field(default=lambda: 0.0)
+    _due: dict[tuple[str, str], float] = field(default_factory=dict)
+
+    def judge(self, rng: random.Random) -> Verdict:
+        return Verdict(extra_delay=self.add)
+
+    def judge_message(self, rng: random.Random, src: str, dst: str, payload: object) -> Verdict:
+        if not isinstance(payload, self.payloads):
+            return DELIVER
+        now = self.now()
+        due = max(now + self.add, self._due.get((src, dst), 0.0))
+        self._due[(src, dst)] = due
+        return Verdict(extra_delay=due - now) if due > now else DELIVER
+
+    def lift(self) -> float:
+        """Stop adding delay; returns when the last delayed message is due, after which the
+        rule has no effect left and may be removed."""
+        self.add = 0.0
+        return max(self._due.values(), default=0.0)
+
+
 def judge_all(
     rules: Sequence[FaultRule],
     src: str,
     dst: str,
     groups: Mapping[str, Sequence[str]],
     rng: random.Random,
+    payload: object = None,
 ) -> Verdict:
     """Combine every applicable rule: any drop wins, delays add up."""
     delay = 0.0
     for rule in rules:
         if not rule.applies(src, dst, groups):
             continue
-        verdict = rule.judge(rng)
+        verdict = rule.judge_message(rng, src, dst, payload)
         if verdict.dropped:
             return verdict
         delay += verdict.extra_delay

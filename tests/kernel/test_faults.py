@@ -7,7 +7,7 @@ import random
 import pytest
 
 from k8s_actors.kernel import AddressSet, FaultRule, Latency, MessageLoss, Partition, Verdict
-from k8s_actors.kernel.faults import judge_all
+from k8s_actors.kernel.faults import StreamDelay, judge_all
 
 GROUPS: dict[str, list[str]] = {"control-plane": ["kube-apiserver", "etcd"], "nodes": []}
 
@@ -105,3 +105,23 @@ def test_address_set_matches_names_groups_and_node_suffixes(address: str, expect
     """A name matches itself and `<component>/<name>`; a group name matches its members."""
     addresses = AddressSet(("node-2", "control-plane"))
     assert addresses.matches(address, GROUPS) is expected
+
+
+class _Event:
+    """A stream's message, as opposed to any other payload."""
+
+
+def test_stream_delay_delays_only_its_payloads_and_keeps_their_order() -> None:
+    """Events of the stream are late by `add`; other payloads of the link pass at once; once
+    lifted, a later event still waits behind the last delayed one, so order holds."""
+    clock = [10.0]
+    rule = StreamDelay(payloads=(_Event,), add=2.0, now=lambda: clock[0])
+    rng = random.Random(0)
+    assert judge_all([rule], "a", "b", GROUPS, rng, _Event()).extra_delay == 2.0
+    assert judge_all([rule], "a", "b", GROUPS, rng, "reply") == Verdict()
+    clock[0] = 11.0
+    assert rule.lift() == 12.0
+    assert judge_all([rule], "a", "b", GROUPS, rng, _Event()).extra_delay == 1.0
+    assert judge_all([rule], "a", "c", GROUPS, rng, _Event()) == Verdict()
+    clock[0] = 12.5
+    assert judge_all([rule], "a", "b", GROUPS, rng, _Event()) == Verdict()
