@@ -89,6 +89,36 @@ def test_a_custom_index_is_updated_when_the_indexed_value_changes() -> None:
         indexer.by_index("missing", "x")
 
 
+def test_indexes_stay_sorted_through_any_mix_of_adds_updates_deletes_and_reads() -> None:
+    """Reads between writes (the sorted order is kept incrementally) match a sorted model."""
+
+    def by_tier(item: Any) -> list[str]:
+        return [item.metadata.labels["tier"]]
+
+    rng = random.Random(7)
+    indexer = Indexer({"tier": by_tier})
+    model: dict[str, ConfigMap] = {}
+    for step in range(3000):
+        namespace, name = rng.choice("ab"), f"p{rng.randrange(60)}"
+        key = f"{namespace}/{name}"
+        if rng.random() < 0.3:
+            indexer.delete_key(key)
+            model.pop(key, None)
+        else:
+            item = obj(namespace, name, str(step), tier=rng.choice(["web", "db"]))
+            indexer.add(item)
+            model[key] = item
+        if rng.random() < 0.2:
+            assert indexer.keys() == sorted(model)
+            for tier in ("web", "db"):
+                wanted = [
+                    model[k] for k in sorted(model) if model[k].metadata.labels["tier"] == tier
+                ]
+                assert indexer.by_index("tier", tier) == wanted
+            wanted = [model[k] for k in sorted(model) if k.startswith("a/")]
+            assert indexer.by_index("namespace", "a") == wanted
+
+
 def test_replace_swaps_the_content_and_rebuilds_the_indexes() -> None:
     indexer = Indexer()
     indexer.add(obj("a", "x"))
