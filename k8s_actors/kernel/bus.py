@@ -3,7 +3,8 @@
 Role: everything between actors crosses here, as everything between Kubernetes components crosses
 the network. Delivery order is (delivery time, sequence number): every message goes through one
 heap that a single pump drains in batches, so two runs with the same inputs deliver in the same
-order. Latency and loss come from `faults` and the run's seeded generator. Taps observe every
+order; no message overtakes an earlier one of its link and kind (TCP keeps a connection in
+order). Latency and loss come from `faults` and the run's seeded generator. Taps observe every
 delivery (the trace uses them). Neighbours: `mailbox` (receivers), `faults` (rules), `supervisor`
 (registers actors, pauses them).
 """
@@ -52,6 +53,7 @@ class Bus:
         self._pending: dict[int, asyncio.Future[Envelope]] = {}
         self._heap: list[tuple[float, int, Envelope]] = []
         self._due_now: list[Envelope] = []
+        self._stream_due: dict[tuple[str, str, type], float] = {}
         self._seq = 0
         self._pump_soon = False
         self._timer: Cancellable | None = None
@@ -168,17 +170,36 @@ class Bus:
                 self._tap(envelope, "dropped", verdict.reason)
                 return
             delay += verdict.extra_delay
-        if delay <= 0.0:
+        if delay <= 0.0 and not (self._stream_due and self._overtakes(envelope)):
             # Sent now, delivered now: a plain list keeps send order, which is sequence order.
             self._due_now.append(envelope)
             if not self._pump_soon:
                 self._pump_soon = True
                 self.clock.loop.call_soon(self._pump)
             return
-        when = self.clock.now() + delay
+        when = self._in_order(envelope, self.clock.now() + delay)
         heapq.heappush(self._heap, (when, envelope.seq, envelope))
         if self._timer is None or when < self._timer_when:
             self._arm_timer(when)
+
+    # Within one connection nothing overtakes (TCP): a message drawn a shorter delay than the
+    # one sent before it on its stream (link and kind of message, as an HTTP/2 stream of the
+    # connection) waits for that one. Streams of a link stay independent, so a fault that delays
+    # one kind of message does not hold the replies back.
+
+    def _in_order(self, envelope: Envelope, when: float) -> float:
+        """`when`, or later: when the last message sent before it on its stream is due."""
+        key = (envelope.src, envelope.dst, type(envelope.payload))
+        last = self._stream_due.get(key)
+        if last is not None and last > when:
+            when = last
+        self._stream_due[key] = when
+        return when
+
+    def _overtakes(self, envelope: Envelope) -> bool:
+        """True when an instant message would arrive before one still travelling its stream."""
+        last = self._stream_due.get((envelope.src, envelope.dst, type(envelope.payload)))
+        return last is not None and last > self.clock.now()
 
     def _arm_timer(self, when: float) -> None:
         if self._timer is not None:
@@ -208,6 +229,8 @@ class Bus:
             deliver(envelope)
         if heap and (self._timer is None or heap[0][0] < self._timer_when):
             self._arm_timer(heap[0][0])
+        elif not heap and self._stream_due:
+            self._stream_due.clear()  # nothing travels: no message has to wait for another
 
     def _on_timer(self) -> None:
         self._timer = None

@@ -11,6 +11,7 @@ from k8s_actors.kernel import (
     ActorSpec,
     AddressSet,
     Envelope,
+    Latency,
     Mailbox,
     MessageLoss,
     Outcome,
@@ -330,3 +331,65 @@ def test_timer_deliveries_survive_a_clock_bound_late() -> None:
 
     at, payload = simulate(late)
     assert payload == "x" and at == pytest.approx(0.1)
+
+
+def test_jitter_never_reorders_the_messages_of_one_link() -> None:
+    """A link keeps send order as TCP does: a message drawn a shorter delay than the one sent
+    before it waits for that one; another link is not held back by it."""
+
+    async def body(world: World) -> list[tuple[float, object]]:
+        box, log = Mailbox(), arrivals()
+        world.bus.register("b", box)
+        task = received_at(box, world, log)
+        world.bus.faults.append(Latency(source=AddressSet(("a",)), add=0.1, jitter=1.0))
+        for n in range(20):
+            world.bus.send("a", "b", n)
+            await world.clock.sleep(0.05)
+        world.bus.send("c", "b", "other link")
+        await world.clock.sleep(5.0)
+        task.cancel()
+        return log
+
+    payloads = [payload for _, payload in simulate(body)]
+    assert [payload for payload in payloads if payload != "other link"] == list(range(20))
+    assert payloads[-1] != "other link"  # it overtook the backlog of a->b
+
+
+def test_a_message_sent_after_latency_is_lifted_waits_for_those_still_travelling() -> None:
+    """Lifting a latency rule does not let a fast message overtake the slow ones of its link."""
+
+    async def body(world: World) -> list[tuple[float, object]]:
+        box, log = Mailbox(), arrivals()
+        world.bus.register("b", box)
+        task = received_at(box, world, log)
+        rule = Latency(add=2.0)
+        world.bus.faults.append(rule)
+        world.bus.send("a", "b", "slow")
+        world.bus.faults.remove(rule)
+        world.bus.send("a", "b", "after")
+        world.bus.send("c", "b", "elsewhere")
+        await world.clock.sleep(3.0)
+        task.cancel()
+        return log
+
+    assert simulate(body) == [(0.0, "elsewhere"), (2.0, "slow"), (2.0, "after")]
+
+
+def test_each_kind_of_message_keeps_its_own_order_on_a_link() -> None:
+    """Order is kept per link and kind of message (a stream of a connection): a reply does not
+    queue behind a late message of another kind."""
+
+    async def body(world: World) -> list[tuple[float, object]]:
+        box, log = Mailbox(), arrivals()
+        world.bus.register("b", box)
+        task = received_at(box, world, log)
+        rule = Latency(add=2.0)
+        world.bus.faults.append(rule)
+        world.bus.send("a", "b", "late text")
+        world.bus.faults.remove(rule)
+        world.bus.send("a", "b", 7)
+        await world.clock.sleep(3.0)
+        task.cancel()
+        return log
+
+    assert simulate(body) == [(0.0, 7), (2.0, "late text")]
