@@ -137,11 +137,12 @@ class Quarantine:
             self.ready[name] = None
 
     def add(self, name: str, now: float) -> bool:
-        """Start the wait of `name` unless it waits already; True when it starts now."""
+        """Start the wait of `name` unless it waits already; True when `name` was neither
+        waiting nor ready (it enters the quarantine now)."""
         if name in self.waiting:
             return False
         self.waiting[name] = now + self.delay
-        return True
+        return name not in self.ready
 
     def take_ready(self) -> list[str]:
         names = list(self.ready)

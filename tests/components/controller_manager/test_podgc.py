@@ -172,7 +172,7 @@ def test_a_quarantined_node_waits_40_seconds_from_its_first_add() -> None:
     quarantine.promote(39.0)
     assert quarantine.take_ready() == []
     quarantine.promote(40.0)
-    assert quarantine.add("n1", 40.0)  # ready now: a new add starts a new wait
+    assert not quarantine.add("n1", 40.0)  # ready, not new: the add starts a second wait
     assert quarantine.take_ready() == ["n1"]
     assert quarantine.take_ready() == []
     quarantine.promote(79.0)
