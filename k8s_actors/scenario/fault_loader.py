@@ -3,7 +3,9 @@
 Role: turn `fault: {partition: {between: [node-1, control-plane], for: 30s}}` and its siblings
 into a `FaultStep`, or problems at their positions. Address groups: a node name, `control-plane`
 (etcd-0, kube-apiserver, kube-controller-manager*, kube-scheduler), `user` (the scenario's own
-client and kubectl), or one component's address. Neighbours: `step_loader`, `faults` (applies them).
+client and kubectl), or one component's address. The watch faults name a watcher: a control-plane
+client (kube-controller-manager*, kube-scheduler) or a node (its kubelet).
+Neighbours: `step_loader`, `faults` (applies them).
 """
 
 from __future__ import annotations
@@ -38,6 +40,9 @@ FAULT_KINDS = (
     "crash",
     "containerExit",
     "imagePullFails",
+    "watchDelay",
+    "watchDrop",
+    "staleReads",
 )
 # Fields of each mapping form: (allowed, required).
 _FORMS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -48,7 +53,12 @@ _FORMS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "crash": (("component", "for"), ("component",)),
     "containerExit": (("pod", "namespace", "container", "code"), ("pod",)),
     "imagePullFails": (("image", "for"), ("image",)),
+    "watchDelay": (("component", "add", "for"), ("component", "add")),
+    "watchDrop": (("component",), ("component",)),
+    "staleReads": (("lag", "for"), ("lag",)),
 }
+# Components that do not watch kube-apiserver: they cannot be a watch fault's `component`.
+NOT_WATCHERS = ("kube-apiserver", "etcd-0", "kubectl")
 
 
 class FaultContext:
@@ -210,6 +220,31 @@ def _image(fields: Fields, context: FaultContext, where: str) -> dict[str, Any] 
     return None if image is None else {"image": image}
 
 
+def _watcher(fields: Fields, context: FaultContext, where: str) -> dict[str, Any] | None:
+    """A watch fault's `component`: a control-plane watcher, or a node (its kubelet)."""
+    problems = context.problems
+    name = text_of(fields["component"], problems, f"{where}.component")
+    allowed = [c for c in context.components if c not in NOT_WATCHERS] + context.nodes
+    if name is not None and name not in allowed:
+        problems.add(
+            fields["component"],
+            f"{where}.component",
+            f'unknown watcher "{name}" (expected one of {", ".join(allowed)})',
+        )
+        return None
+    if name is None:
+        return None
+    if "add" not in fields:
+        return {"component": name}
+    add = duration_of(fields["add"], problems, f"{where}.add")
+    return None if add is None else {"component": name, "add": add}
+
+
+def _lag(fields: Fields, context: FaultContext, where: str) -> dict[str, Any] | None:
+    lag = duration_of(fields["lag"], context.problems, f"{where}.lag")
+    return None if lag is None else {"lag": lag}
+
+
 _ARGUMENTS: dict[str, Checker] = {
     "kubeletCrash": _kubelet,
     "partition": _between,
@@ -218,4 +253,7 @@ _ARGUMENTS: dict[str, Checker] = {
     "crash": _crash,
     "containerExit": _container_exit,
     "imagePullFails": _image,
+    "watchDelay": _watcher,
+    "watchDrop": _watcher,
+    "staleReads": _lag,
 }

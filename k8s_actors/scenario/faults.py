@@ -10,6 +10,13 @@ containers of the node run on unseen meanwhile: the runtime belongs to the clust
 kills the kubelet and restarts it after `for` with empty memory over the same runtime;
 containerExit makes a running container of a pod exit with `code`; imagePullFails makes every
 pull of `image` fail on every node (for `for`, else to the end of the run).
+Watch faults: watchDelay makes the watch events kube-apiserver sends to one component (a node:
+its kubelet) late by `add`, in order, while its requests and their replies are not delayed, so
+its informers lag its own writes; staleReads makes etcd's watch events reach kube-apiserver's
+watch cache `lag` late (watches from the cache are late and resourceVersion="0" lists stale, but
+a consistent list still waits for the cache to reach etcd's revision); both keep each stream's
+order when lifted. watchDrop has kube-apiserver end every watch the component has open (the
+ERROR its informers see makes them relist).
 Neighbours: `runner` (calls `inject`), `fault_loader` (checks the forms), `k8s_actors.kernel`
 (rules, supervisor), `cluster` (nodes and their runtimes).
 """
@@ -21,13 +28,18 @@ from typing import Any
 
 from k8s_actors.api.objects.pod import Pod
 from k8s_actors.client.errors import NotFound
+from k8s_actors.components.apiserver.server import APISERVER_ADDRESS, ApiServer
+from k8s_actors.components.apiserver.storage import ETCD_ADDRESS
 from k8s_actors.components.kubelet import kubelet_address
 from k8s_actors.kernel import AddressSet, FaultRule, Latency, MessageLoss, Partition
+from k8s_actors.kernel.faults import StreamDelay
+from k8s_actors.messages import EtcdWatchEvents, WatchEvent
 from k8s_actors.scenario.cluster import Cluster
 from k8s_actors.scenario.model import FaultStep
 
 Spawn = Callable[[Callable[[], Coroutine[Any, Any, None]]], None]
 NODE_FAULTS = ("nodeDown", "nodeUp", "kubeletCrash", "containerExit", "imagePullFails")
+STREAM_FAULTS = ("watchDelay", "staleReads")
 
 
 class StepFailed(Exception):
@@ -42,7 +54,10 @@ async def inject(cluster: Cluster, step: FaultStep, spawn: Spawn) -> None:
     if step.kind == "crash":
         await _crash(cluster, step, spawn)
         return
-    rule = _rule(step)
+    if step.kind == "watchDrop":
+        _watch_drop(cluster, step)
+        return
+    rule = _stream_delay(cluster, step) if step.kind in STREAM_FAULTS else _rule(step)
     cluster.bus.faults.append(rule)
     cluster.log.info("fault_injected", step=step.index, fault=step.kind, **_fields(step))
     if step.duration is not None:
@@ -71,10 +86,55 @@ def _sides(between: Sequence[str]) -> tuple[AddressSet | None, AddressSet | None
     return AddressSet((between[0],)), AddressSet((between[1],))
 
 
+def _stream_delay(cluster: Cluster, step: FaultStep) -> StreamDelay:
+    """watchDelay: kube-apiserver's watch events to one watcher; staleReads: etcd's watch events
+    to kube-apiserver's watch cache. One way: the requests and replies of the link pass."""
+    payloads: tuple[type, ...] = (EtcdWatchEvents,)
+    source, target, add = ETCD_ADDRESS, APISERVER_ADDRESS, step.args.get("lag", 0.0)
+    if step.kind == "watchDelay":
+        payloads = (WatchEvent,)
+        source, target, add = APISERVER_ADDRESS, _watcher(cluster, step), step.args["add"]
+    return StreamDelay(
+        source=AddressSet((source,)),
+        target=AddressSet((target,)),
+        both_ways=False,
+        label=step.text,
+        payloads=payloads,
+        add=add,
+        now=cluster.clock.now,
+    )
+
+
+def _watcher(cluster: Cluster, step: FaultStep) -> str:
+    """The bus address of a watch fault's component: a node stands for its kubelet."""
+    name: str = step.args["component"]
+    return kubelet_address(name) if name in cluster.node_runtimes else name
+
+
 def _lift(cluster: Cluster, step: FaultStep, rule: FaultRule) -> None:
+    if rule not in cluster.bus.faults:
+        return
+    if isinstance(rule, StreamDelay):
+        # The delayed events still travel; the rule goes once the last is due, so that the
+        # events sent meanwhile queue behind them instead of overtaking them.
+        due = rule.lift()
+        cluster.clock.call_later(max(0.0, due - cluster.now), lambda: _remove(cluster, rule))
+    else:
+        cluster.bus.faults.remove(rule)
+    cluster.log.info("fault_lifted", step=step.index, fault=step.kind)
+
+
+def _remove(cluster: Cluster, rule: FaultRule) -> None:
     if rule in cluster.bus.faults:
         cluster.bus.faults.remove(rule)
-        cluster.log.info("fault_lifted", step=step.index, fault=step.kind)
+
+
+def _watch_drop(cluster: Cluster, step: FaultStep) -> None:
+    server = cluster.supervisor.actor(APISERVER_ADDRESS)
+    if not isinstance(server, ApiServer) or not server.ready:
+        raise StepFailed(f"{APISERVER_ADDRESS} is not serving (not available yet)")
+    cluster.log.info("fault_injected", step=step.index, fault="watchDrop", **_fields(step))
+    server.close_watches(_watcher(cluster, step))
 
 
 def _fields(step: FaultStep) -> dict[str, object]:

@@ -122,11 +122,15 @@ class WatchCache:
     def stop(self, info: ResourceInfo, owner: str, watch_id: int) -> Watcher | None:
         return self.resource(info).remove_watcher(owner, watch_id)
 
-    def stop_all(self, owner: str) -> None:
+    def stop_all(self, owner: str) -> list[Watcher]:
+        """Forget every watch `owner` has open; the watchers removed, by resource."""
+        stopped: list[Watcher] = []
         for cache in self._by_prefix.values():
             for watcher in list(cache.all_watchers()):
                 if watcher.owner == owner:
                     cache.remove_watcher(owner, watcher.watch_id)
+                    stopped.append(watcher)
+        return stopped
 
     def bookmark_targets(self) -> list[tuple[ResourceInfo, Watcher]]:
         targets: list[tuple[ResourceInfo, Watcher]] = []

@@ -204,6 +204,17 @@ class ApiServer(Actor):
             return
         self._server.cache.stop(info, envelope.src, request.watch_id)
 
+    def close_watches(self, owner: str) -> int:
+        """End every watch `owner` has open, as kube-apiserver ends watches when it stops
+        serving them (a restart, its watch cache re-initialised): each gets a final ERROR, after
+        which its informer lists and watches again. Returns how many were ended."""
+        closed = self._server.cache.stop_all(owner)
+        status = internal("watch closed by the server").status
+        for watcher in closed:
+            self._emit(watcher, "ERROR", status, None)
+        self.ctx.log.info("watches_closed", watcher=owner, count=len(closed))
+        return len(closed)
+
     async def _bookmarks(self) -> None:
         while True:
             await self.ctx.clock.sleep(BOOKMARK_INTERVAL)
