@@ -19,7 +19,7 @@ import anyio
 from k8s_actors.api.labels import Selector
 from k8s_actors.api.meta import OwnerReference
 from k8s_actors.api.objects.pod import Pod
-from k8s_actors.client import ApiClient
+from k8s_actors.client import ApiClient, Indexer
 from k8s_actors.client.errors import ApiError, Invalid, NotFound
 from k8s_actors.components.controller_manager.podutil import (
     POD_READY,
@@ -37,6 +37,36 @@ NAMESPACE_TERMINATING_CAUSE = "NamespaceTerminating"
 STRATEGIC_MERGE_PATCH = "application/strategic-merge-patch+json"
 
 ParseTs = Callable[[str], float]
+
+# -- pods by controller (controller_utils.go PodControllerUIDIndex, FilterPodsByOwner) ---------
+
+POD_CONTROLLER_UID_INDEX = "podControllerUID"
+ORPHAN_POD_INDEX_KEY = "_ORPHAN_POD"
+
+
+def orphan_pod_index_key(namespace: str) -> str:
+    """The index value of the pods of `namespace` that no controller owns."""
+    return f"{namespace}/{ORPHAN_POD_INDEX_KEY}"
+
+
+def _pod_controller_uid(pod: Any) -> list[str]:
+    # Namespaced values, so that a read needs no namespace filter.
+    namespace = pod.metadata.namespace
+    ref = pod.metadata.controller_ref()
+    return [f"{namespace}/{ref.uid}"] if ref is not None else [orphan_pod_index_key(namespace)]
+
+
+def add_pod_controller_uid_indexer(indexer: Indexer) -> None:
+    """Index pods by their controller's uid, orphans by namespace (once per shared informer)."""
+    if POD_CONTROLLER_UID_INDEX not in indexer.index_names():
+        indexer.add_indexer(POD_CONTROLLER_UID_INDEX, _pod_controller_uid)
+
+
+def pods_controlled_by(indexer: Indexer, namespace: str, uid: str) -> list[Pod]:
+    """The pods of `namespace` whose controller has `uid`, by key, without a namespace walk."""
+    pods: list[Pod] = indexer.by_index(POD_CONTROLLER_UID_INDEX, f"{namespace}/{uid}")
+    return pods
+
 
 # -- ranking of pods for deletion (controller_utils.go ActivePodsWithRanks.Less) --------------
 

@@ -24,6 +24,10 @@ from k8s_actors.client import ApiError, Invalid, NotFound
 from k8s_actors.client.cache import split_key
 from k8s_actors.components.controller_manager import deployment_util as du
 from k8s_actors.components.controller_manager.base import Controller
+from k8s_actors.components.controller_manager.controller_utils import (
+    add_pod_controller_uid_indexer,
+    pods_controlled_by,
+)
 from k8s_actors.components.controller_manager.deployment_recreate import rollout_recreate
 from k8s_actors.components.controller_manager.deployment_rollback import rollback
 from k8s_actors.components.controller_manager.deployment_rolling import rollout_rolling
@@ -49,6 +53,7 @@ class DeploymentController(Controller):
         self.deployments = informers.informer(Deployment)
         self.replica_sets = informers.informer(ReplicaSet)
         self.pods = informers.informer(Pod)
+        add_pod_controller_uid_indexer(self.pods.indexer)
         self.deployments.add_handler(
             lambda d, span: self.enqueue(d, span),
             lambda old, cur, span: self.enqueue(cur, span),
@@ -195,10 +200,14 @@ class DeploymentController(Controller):
         pods included (Recreate must see them)."""
         selector = Selector.from_label_selector(d.spec.selector)
         pod_map: dict[str, list[Pod]] = {rs.metadata.uid: [] for rs in rs_list}
-        for pod in self.pods.lister.list(d.metadata.namespace, selector):
-            ref = pod.metadata.controller_ref()
-            if ref is not None and ref.uid in pod_map:
-                pod_map[ref.uid].append(pod)
+        # Kubernetes lists the namespace's pods matching the selector and groups them by
+        # controller; reading each ReplicaSet's pods from the controller-uid index gives the same
+        # lists (each by key) without walking the namespace.
+        namespace = d.metadata.namespace
+        for uid, pods in pod_map.items():
+            for pod in pods_controlled_by(self.pods.indexer, namespace, uid):
+                if selector.matches(pod.metadata.labels):
+                    pods.append(pod)
         return pod_map
 
     # -- ControllerRef (controller_ref_manager.go ClaimReplicaSets) ------------------------------

@@ -26,11 +26,15 @@ from k8s_actors.client.errors import ApiError, NotFound
 from k8s_actors.components.controller_manager.base import Controller, ControllerContext
 from k8s_actors.components.controller_manager.controller_utils import (
     NAMESPACE_TERMINATING_CAUSE,
+    POD_CONTROLLER_UID_INDEX,
     ControllerExpectations,
     ControllerRefManager,
     ParseTs,
+    add_pod_controller_uid_indexer,
     controller_ref,
     has_status_cause,
+    orphan_pod_index_key,
+    pods_controlled_by,
     recheck_deletion_timestamp,
     slow_start_batch,
     sort_pods_with_ranks,
@@ -174,6 +178,7 @@ class ReplicaSetController(Controller):
 
     def setup(self) -> None:
         self.rs_informer.indexer.add_indexer(CONTROLLER_UID_INDEX, _controller_uid)
+        add_pod_controller_uid_indexer(self.pod_informer.indexer)
         self.rs_informer.add_handler(self._add_rs, self._update_rs, self._delete_rs)
         self.pod_informer.add_handler(self._add_pod, self._update_pod, self._delete_pod)
 
@@ -289,8 +294,7 @@ class ReplicaSetController(Controller):
         except SelectorError as error:
             self.log.warning("replicaset_selector_invalid", ctx=span, obj=rs, error=str(error))
             return
-        # Every pod of the namespace: also those with a stale controller reference.
-        active = filter_active_pods(self.pod_informer.lister.list(namespace))
+        active = filter_active_pods(self.pods_of(rs))
         pods = await self._claim_pods(rs, selector, active, span)
         diff = len(pods) - desired_replicas(rs)
         manage_error: Exception | None = None
@@ -324,6 +328,18 @@ class ReplicaSetController(Controller):
             self.enqueue_after(key, float(min_ready))  # the last line against clock skew
         if manage_error is not None:
             raise manage_error
+
+    def pods_of(self, rs: ReplicaSet) -> list[Pod]:
+        """The pods `rs` controls and the orphans of its namespace, by key (replica_set.go
+        FilterPodsByOwner). Pods of other controllers are left out, as claiming would ignore
+        them: a sync no longer walks every pod of the namespace."""
+        meta = rs.metadata
+        indexer = self.pod_informer.indexer
+        owned = pods_controlled_by(indexer, meta.namespace, meta.uid)
+        orphans = indexer.by_index(POD_CONTROLLER_UID_INDEX, orphan_pod_index_key(meta.namespace))
+        if not orphans:
+            return owned
+        return sorted([*owned, *orphans], key=object_key)
 
     async def _claim_pods(
         self, rs: ReplicaSet, selector: Selector, pods: list[Pod], span: TraceContext

@@ -13,14 +13,19 @@ import pytest
 from k8s_actors.api.meta import ObjectMeta, OwnerReference
 from k8s_actors.api.objects.machinery import Status, StatusCause, StatusDetails
 from k8s_actors.api.objects.pod import ContainerStatus, Pod, PodCondition, PodSpec, PodStatus
+from k8s_actors.client import Indexer
 from k8s_actors.client.errors import Forbidden
 from k8s_actors.components.controller_manager.controller_utils import (
+    POD_CONTROLLER_UID_INDEX,
     ControllerExpectations,
     RankOptions,
+    add_pod_controller_uid_indexer,
     adopt_patch,
     claim_action,
     deletion_cost,
     has_status_cause,
+    orphan_pod_index_key,
+    pods_controlled_by,
     rank_less,
     release_patch,
     slow_start_batch,
@@ -288,3 +293,38 @@ def test_namespace_terminating_cause_is_recognised() -> None:
     assert has_status_cause(Forbidden(status), "NamespaceTerminating")
     assert not has_status_cause(Forbidden(Status(message="no", code=403)), "NamespaceTerminating")
     assert not has_status_cause(RuntimeError("x"), "NamespaceTerminating")
+
+
+# -- pods by controller ---------------------------------------------------------------------------
+
+
+def _owned_pod(name: str, namespace: str, owner_uid: str | None) -> Pod:
+    refs: tuple[OwnerReference, ...] = ()
+    if owner_uid is not None:
+        refs = (
+            OwnerReference(
+                api_version="apps/v1", kind="ReplicaSet", name="rs", uid=owner_uid, controller=True
+            ),
+        )
+    return Pod(metadata=ObjectMeta(name=name, namespace=namespace, owner_references=refs))
+
+
+def test_the_controller_index_gives_an_owners_pods_and_its_namespaces_orphans_by_key() -> None:
+    indexer = Indexer()
+    add_pod_controller_uid_indexer(indexer)
+    add_pod_controller_uid_indexer(indexer)  # a second controller sharing the informer
+    for pod in (
+        _owned_pod("b", "ns", "uid-1"),
+        _owned_pod("a", "ns", "uid-1"),
+        _owned_pod("c", "ns", "uid-2"),
+        _owned_pod("d", "other", "uid-1"),
+        _owned_pod("e", "ns", None),
+        _owned_pod("f", "other", None),
+    ):
+        indexer.add(pod)
+    assert [p.metadata.name for p in pods_controlled_by(indexer, "ns", "uid-1")] == ["a", "b"]
+    orphans = indexer.by_index(POD_CONTROLLER_UID_INDEX, orphan_pod_index_key("ns"))
+    assert [p.metadata.name for p in orphans] == ["e"]
+    indexer.add(_owned_pod("e", "ns", "uid-1"))  # adopted
+    assert [p.metadata.name for p in pods_controlled_by(indexer, "ns", "uid-1")] == ["a", "b", "e"]
+    assert indexer.by_index(POD_CONTROLLER_UID_INDEX, orphan_pod_index_key("ns")) == []
