@@ -4,7 +4,9 @@ Role: what client-go's record.EventRecorder and its EventCorrelator do for every
 event about an object is written as a core/v1 Event named `<object name>.<hex nanoseconds>`;
 the same (object, type, reason, message) seen again within 10 minutes bumps `count` and
 `lastTimestamp` of the existing Event instead of creating another (events_cache.go's
-EventAggregator/eventLogger). Write failures are logged, never raised. Neighbours: the
+EventAggregator/eventLogger). Like client-go's, the cache of events seen is an LRU of 4,096
+entries (maxLruCacheEntries), so a recorder's memory does not grow with the pods it has seen.
+Write failures are logged, never raised. Neighbours: the
 components (callers), `client` (the API client).
 """
 
@@ -19,10 +21,12 @@ from k8s_actors.client.client import ApiClient
 from k8s_actors.client.errors import AlreadyExists, ApiError
 from k8s_actors.kernel import Logger, TraceContext
 
-__all__ = ["AGGREGATE_WINDOW", "EventRecorder"]
+__all__ = ["AGGREGATE_WINDOW", "SEEN_CACHE_SIZE", "EventRecorder"]
 
 # An identical event within this window updates the previous one.
 AGGREGATE_WINDOW = 600.0
+# client-go's maxLruCacheEntries: how many (object, type, reason, message) keys are remembered.
+SEEN_CACHE_SIZE = 4096
 NAME_ATTEMPTS = 5
 
 
@@ -61,7 +65,10 @@ class EventRecorder:
         except ApiError as error:
             self.log.warning("event_write_failed", ctx=span, reason=reason, error=str(error))
             return
+        self._seen.pop(key, None)  # reinserted last: the most recently used
         self._seen[key] = (stored, now)
+        if len(self._seen) > SEEN_CACHE_SIZE:
+            del self._seen[next(iter(self._seen))]  # the least recently used key
 
     async def _create(
         self, obj: Any, type_: str, reason: str, message: str, span: TraceContext | None
