@@ -2,8 +2,10 @@
 
 Role: the frozen structs that `strategies` generates and `machine` plays: an operation is what a
 user types (apply a manifest, scale, set image, rollout undo / pause / resume, delete with a
-cascade policy, cordon, uncordon, drain), a fault is what the world does (node down / up, kubelet
-crash, component crash, partition, message loss, latency). Each has one scenario-file form
+cascade policy, cordon, uncordon, drain, delete a node, force-delete a pod), a fault is what
+the world does (node down / up, kubelet
+crash, component crash, partition, message loss, latency, late watch events of one component,
+its watches dropped, a lagging apiserver watch cache). Each has one scenario-file form
 (`step`), so a failing sequence can be written as a scenario and replayed. Operations run through
 the kubectl actor, faults through `k8s_actors.scenario.faults.inject`, as a scenario's steps do.
 Neighbours: `strategies`, `machine`, `reproduce`, `k8s_actors.scenario`.
@@ -71,6 +73,20 @@ class Drain(msgspec.Struct, frozen=True, kw_only=True, tag=True):
     node: str
 
 
+class DeleteNode(msgspec.Struct, frozen=True, kw_only=True, tag=True):
+    """`kubectl delete node NODE`: the Node object goes; its kubelet, if running, does not."""
+
+    node: str
+
+
+class ForceDeletePod(msgspec.Struct, frozen=True, kw_only=True, tag=True):
+    """`kubectl delete pod POD --force --grace-period=0` of a pod of the application `name`:
+    `chosen_pod` names the first by name of the pods labelled app=<name> when it is played."""
+
+    name: str
+    pod: str = ""
+
+
 Operation = (
     Apply
     | Scale
@@ -82,6 +98,8 @@ Operation = (
     | Cordon
     | Uncordon
     | Drain
+    | DeleteNode
+    | ForceDeletePod
 )
 
 
@@ -120,6 +138,27 @@ class LatencyFault(msgspec.Struct, frozen=True, kw_only=True, tag=True):
     seconds: float
 
 
+class WatchDelayFault(msgspec.Struct, frozen=True, kw_only=True, tag=True):
+    """The watch events sent to `component` (a node: its kubelet) arrive `add` seconds late."""
+
+    component: str
+    add: float
+    seconds: float
+
+
+class WatchDropFault(msgspec.Struct, frozen=True, kw_only=True, tag=True):
+    """kube-apiserver ends every watch `component` (a node: its kubelet) has open."""
+
+    component: str
+
+
+class StaleReadsFault(msgspec.Struct, frozen=True, kw_only=True, tag=True):
+    """kube-apiserver's watch cache applies etcd's changes `lag` seconds late."""
+
+    lag: float
+    seconds: float
+
+
 Fault = (
     NodeDown
     | NodeUp
@@ -128,6 +167,9 @@ Fault = (
     | NetworkPartition
     | MessageLossFault
     | LatencyFault
+    | WatchDelayFault
+    | WatchDropFault
+    | StaleReadsFault
 )
 
 
@@ -152,6 +194,12 @@ def kubectl_command(op: Operation) -> str | None:
             return f"uncordon {node}"
         case Drain(node=node):
             return f"drain {node} --ignore-daemonsets --force"
+        case DeleteNode(node=node):
+            return f"delete node {node}"
+        case ForceDeletePod(name=name, pod=pod):
+            # No pod of the application when played: the selector finds none either.
+            target = f"pod {pod}" if pod else f"pods -l app={name}"
+            return f"delete {target} --force --grace-period=0"
     return None
 
 
@@ -161,6 +209,18 @@ def operation_step(op: Operation) -> dict[str, Any]:
         return {"apply": yaml.safe_dump(op.manifest, sort_keys=False)}
     command = kubectl_command(op)
     return {"kubectl": command}
+
+
+def chosen_pod(cluster: Cluster, op: Operation) -> Operation:
+    """`op`, a ForceDeletePod naming the first by name of the pods labelled app=<name> in etcd
+    now (other operations as they are). Read from etcd directly: choosing sends no message and
+    draws nothing from the run's generator, so a replay naming the pod plays the same run."""
+    if not isinstance(op, ForceDeletePod) or op.pod:
+        return op
+    for kv in cluster.etcd_store.range("/registry/pods/default/", prefix=True).kvs:
+        if kv.value.metadata.labels.get("app") == op.name:
+            return msgspec.structs.replace(op, pod=kv.value.metadata.name)
+    return op
 
 
 async def perform(cluster: Cluster, op: Operation) -> bool:
@@ -199,6 +259,16 @@ def fault_body(fault: Fault) -> tuple[str, dict[str, Any]]:
         case LatencyFault(between=between, add=add, jitter=jitter, seconds=seconds):
             fields = {"between": list(between), "add": _duration(add), "jitter": _duration(jitter)}
             return "latency", {**fields, "for": _duration(seconds)}
+        case WatchDelayFault(component=component, add=add, seconds=seconds):
+            return "watchDelay", {
+                "component": component,
+                "add": _duration(add),
+                "for": _duration(seconds),
+            }
+        case WatchDropFault(component=component):
+            return "watchDrop", {"component": component}
+        case StaleReadsFault(lag=lag, seconds=seconds):
+            return "staleReads", {"lag": _duration(lag), "for": _duration(seconds)}
     raise TypeError(f"not a fault: {fault!r}")
 
 
@@ -210,7 +280,8 @@ def fault_step(fault: Fault) -> dict[str, Any]:
 
 
 def fault_seconds(fault: Fault) -> float | None:
-    """How long the fault lasts; None for NodeDown (until a NodeUp) and NodeUp (instant)."""
+    """How long the fault lasts; None for NodeDown (until a NodeUp), NodeUp and WatchDropFault
+    (instant)."""
     return getattr(fault, "seconds", None)
 
 
@@ -222,6 +293,10 @@ async def inject_fault(cluster: Cluster, fault: Fault, spawn: Spawn, index: int 
         args.update(add=fault.add, jitter=fault.jitter)
     if isinstance(fault, MessageLossFault):
         args["between"] = []
+    if isinstance(fault, WatchDelayFault):
+        args["add"] = fault.add
+    if isinstance(fault, StaleReadsFault):
+        args["lag"] = fault.lag
     text = f"fault {kind} " + " ".join(f"{key}={args[key]}" for key in sorted(args))
     step = FaultStep(
         index=index, line=0, text=text, kind=kind, args=args, duration=fault_seconds(fault)
@@ -244,4 +319,6 @@ def retarget(item: Operation | Fault, nodes: tuple[str, ...]) -> Operation | Fau
     if isinstance(item, (NetworkPartition, LatencyFault)):
         first, second = item.between
         return msgspec.structs.replace(item, between=(node_of(first), node_of(second)))
+    if isinstance(item, (WatchDelayFault, WatchDropFault)):
+        return msgspec.structs.replace(item, component=node_of(item.component))
     return item

@@ -45,9 +45,9 @@ def played_step(item: Played, refused: bool = False) -> dict[str, Any]:
     """The scenario step of one played item; `refused`: the user's command failed then."""
     if isinstance(item, (int, float)):
         return {"sleep": _duration(item)}
-    if hasattr(item, "seconds") or type(item).__name__ in ("NodeDown", "NodeUp"):
-        return fault_step(item)  # type: ignore[arg-type]
-    step = operation_step(item)  # type: ignore[arg-type]
+    if isinstance(item, Fault):
+        return fault_step(item)
+    step = operation_step(item)
     # A generated user may ask for something refused (a deleted Deployment, ...): replayed so.
     return {**step, "expectFailure": True} if refused else step
 

@@ -19,9 +19,11 @@ from k8s_actors.testing.operations import (
     Apply,
     ComponentCrash,
     Cordon,
+    DeleteNode,
     DeleteObject,
     Drain,
     Fault,
+    ForceDeletePod,
     KubeletCrash,
     LatencyFault,
     MessageLossFault,
@@ -34,7 +36,10 @@ from k8s_actors.testing.operations import (
     RolloutUndo,
     Scale,
     SetImage,
+    StaleReadsFault,
     Uncordon,
+    WatchDelayFault,
+    WatchDropFault,
 )
 from k8s_actors.testing.profiles import fault_schedule_length
 from k8s_actors.testing.topology import NodeGroup, Topology
@@ -45,6 +50,8 @@ APP_NAMES = ("web", "api", "db")
 LABEL_KEYS = ("app", "tier", "env")
 LABEL_VALUES = ("a", "b", "c")
 CRASHABLE = ("kube-controller-manager", "kube-scheduler", "kube-apiserver", "etcd-0")
+WATCHERS = ("kube-controller-manager", "kube-scheduler")  # and the nodes' kubelets
+WATCH_DELAYS = (1.0, 2.0, 5.0)
 SECONDS = (1.0, 5.0, 30.0)
 
 label_sets = st.dictionaries(st.sampled_from(LABEL_KEYS), st.sampled_from(LABEL_VALUES), max_size=3)
@@ -170,6 +177,8 @@ def operations(
         st.builds(Cordon, node=node),
         st.builds(Uncordon, node=node),
         st.builds(Drain, node=node),
+        # Drawn half as often as the others: one choice for the two.
+        st.one_of(st.builds(DeleteNode, node=node), st.builds(ForceDeletePod, name=name)),
     ]
     return st.one_of(choices)
 
@@ -193,8 +202,21 @@ def faults(nodes: tuple[str, ...]) -> st.SearchStrategy[Fault]:
             jitter=st.sampled_from((0.0, 0.1)),
             seconds=seconds,
         ),
+        *watch_faults(nodes),
     ]
     return st.one_of(choices)
+
+
+def watch_faults(nodes: tuple[str, ...]) -> list[st.SearchStrategy[Fault]]:
+    """Late watch events of one watcher, its watches dropped, a lagging watch cache."""
+    watcher = st.sampled_from((*WATCHERS, *nodes))
+    delay = st.sampled_from(WATCH_DELAYS)
+    seconds = st.sampled_from(SECONDS)
+    return [
+        st.builds(WatchDelayFault, component=watcher, add=delay, seconds=seconds),
+        st.builds(WatchDropFault, component=watcher),
+        st.builds(StaleReadsFault, lag=delay, seconds=seconds),
+    ]
 
 
 def fault_schedules(
