@@ -25,7 +25,7 @@ from k8s_actors.api.objects.machinery import Binding, DeleteOptions, Eviction, L
 from k8s_actors.api.registry import REGISTRY, ResourceInfo
 from k8s_actors.client.errors import ServerError, error_from_status, error_from_transport
 from k8s_actors.client.watch import WatchRouter, WatchStream
-from k8s_actors.kernel import ActorContext, Envelope, KernelError, TraceContext
+from k8s_actors.kernel import ActorContext, Envelope, KernelError, RequestTimeout, TraceContext
 from k8s_actors.messages import (
     ApiRequest,
     ApiResponse,
@@ -374,8 +374,12 @@ class ApiClient:
         self.watches.register(stream)
         try:
             await self.call(request, span)
-        except BaseException:
+        except BaseException as error:
             self.watches.unregister(stream)
+            if isinstance(error.__cause__, RequestTimeout):
+                # The request or its answer was lost, and the server may have opened the watch:
+                # end it there, as closing the connection of an abandoned request would.
+                self._stop_watch(stream)
             raise
         return stream
 

@@ -1,16 +1,17 @@
 """Informers: a local, indexed mirror of one resource, kept current by list + watch.
 
 Role: client-go's reflector and shared index informer in one. `Informer.run` lists the resource,
-replaces the cache (telling the handlers what was added, changed or removed), then watches from
-the list's resourceVersion with bookmarks and applies each event to the cache before calling the
-handlers with the event's trace span (work caused by an event becomes a child span of the write
-that caused it). A watch ends after a timeout drawn from [5 min, 10 min) and is reopened from
-the last resourceVersion; a 410 Expired or a failure leads to a relist after the reflector's
-back-off (0.8 s doubling to 30 s, reset after 2 min calm, k8s.io/client-go/tools/cache/
-reflector.go). Every `resync_period` the handlers get on_update(obj, obj) for every cached object.
-`SharedInformerFactory` hands out one informer per (kind, namespace, selectors) and starts them
-in the actor's task group. Neighbours: `cache` (Indexer, Lister), `client` (list and watch),
-`watch` (streams), the controllers (handlers and listers).
+replaces the cache (telling the handlers what was added, changed or removed), then watches from the
+list's resourceVersion with bookmarks and applies each event to the cache before calling the
+handlers with the event's trace span (work caused by an event becomes a child span of the write that
+caused it). A watch ends after a timeout drawn from [5 min, 10 min), or when it broke (an event went
+missing, as on a lost connection), and is reopened from the last resourceVersion; a 410 Expired or a
+failure leads to a relist after the reflector's back-off (0.8 s doubling to 30 s, reset after 2 min
+calm, k8s.io/client-go/tools/cache/reflector.go). Every `resync_period` the handlers get
+on_update(obj, obj) for every cached object. `SharedInformerFactory` hands out one informer per
+(kind, namespace, selectors) and starts them in the actor's task group. Neighbours: `cache`
+(Indexer, Lister), `client` (list and watch), `watch` (streams), the controllers (handlers and
+listers).
 """
 
 from __future__ import annotations
@@ -212,6 +213,13 @@ class Informer:
             with self.api.move_on_after(timeout):
                 async for event in stream:
                     self._apply(event)
+                if stream.broken:
+                    self.api.ctx.log.warning(
+                        "informer_watch_broken",
+                        resource=self.info.resource,
+                        namespace=self.namespace,
+                        resource_version=self.last_resource_version,
+                    )
         finally:
             self._stop_stream()
 

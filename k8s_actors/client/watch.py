@@ -1,13 +1,15 @@
 """Watch streams and their routing: the receiving half of a watch.
 
 Role: a watch is one request (`Watch`, answered by an `ApiResponse`) followed by one-way
-`WatchEvent` messages that the API server sends to the watcher's address, tagged with the
-watch id the watcher chose. The client numbers its watches; `WatchRouter` maps each id to its
-`WatchStream`, an async iterator of `StreamEvent(type, obj, ctx)` where `ctx` is the trace span of
-the write that caused the event. Events for an unknown id (a watch already stopped) are dropped.
-The stream is registered before the request leaves, because events may arrive right behind the
-reply. Neighbours: `client` (opens watches, owns the router), `component` (feeds envelopes to
-`ApiClient.dispatch`), `informer` (consumes streams).
+`WatchEvent` messages that the API server sends to the watcher's address, tagged with the watch id
+the watcher chose. The client numbers its watches; `WatchRouter` maps each id to its `WatchStream`,
+an async iterator of `StreamEvent(type, obj, ctx)` where `ctx` is the trace span of the write that
+caused the event. Events for an unknown id (a watch already stopped) are dropped. The stream is
+registered before the request leaves, because events may arrive right behind the reply. The server
+numbers each watch's events; a gap means events were lost, which only a broken connection does: the
+stream ends there (`broken`), and its watcher watches again. Neighbours: `client` (opens watches,
+owns the router), `component` (feeds envelopes to `ApiClient.dispatch`), `informer` (consumes
+streams).
 """
 
 from __future__ import annotations
@@ -35,8 +37,9 @@ class WatchStream:
     """The events of one watch, in arrival order; iterate with `async for`.
 
     Iteration ends when the client calls `stop()` (queued events are discarded, as when a
-    client-go watcher is stopped) or after the server ends the watch with an ERROR event (which
-    is still delivered).
+    client-go watcher is stopped), after the server ends the watch with an ERROR event (which
+    is still delivered), or when an event is missing (`broken`: the events before the gap are
+    still delivered, as those a connection received before it broke).
     """
 
     def __init__(self, request: Watch, on_stop: Callable[[WatchStream], None]) -> None:
@@ -47,6 +50,7 @@ class WatchStream:
         self._waiter: asyncio.Future[None] | None = None
         self._stopped = False
         self._ended = False
+        self._broken = False
 
     @property
     def watch_id(self) -> int:
@@ -55,11 +59,21 @@ class WatchStream:
     @property
     def closed(self) -> bool:
         """True once no further event will be yielded after the queued ones."""
-        return self._stopped or self._ended
+        return self._stopped or self._ended or self._broken
 
-    def push(self, event: StreamEvent) -> None:
-        """Queue an event (called by the router, never blocks)."""
+    @property
+    def broken(self) -> bool:
+        """True once an event of the watch went missing (the watch must be opened again)."""
+        return self._broken
+
+    def push(self, event: StreamEvent, seq: int = 0) -> None:
+        """Queue an event (called by the router, never blocks); `seq` is its number in the
+        watch (0: not numbered). Any other number than the next one breaks the stream."""
         if self.closed:
+            return
+        if seq and seq != self.received + 1:
+            self._broken = True
+            self._wake()
             return
         self.received += 1
         self._events.append(event)
@@ -132,7 +146,7 @@ class WatchRouter:
         stream = self._streams.get(event.watch_id)
         if stream is None:
             return True  # a late event of a stopped watch: drop it
-        stream.push(StreamEvent(event.type, event.obj, envelope.ctx))
+        stream.push(StreamEvent(event.type, event.obj, envelope.ctx), event.seq)
         if stream.closed:
             self.unregister(stream)
         return True

@@ -122,8 +122,14 @@ class ApiResponse(Message, frozen=True, kw_only=True):
 
 
 class WatchEvent(Message, frozen=True, kw_only=True):
-    """One change seen by a watch. DELETED carries the last state of the object."""
+    """One change seen by a watch. DELETED carries the last state of the object.
+
+    `seq` numbers the events of one watch from 1 (0: not numbered). A watch is one stream of one
+    connection, where nothing is lost without the connection breaking: a watcher that sees a
+    gap treats its watch as broken and watches again from the last resourceVersion it saw.
+    """
 
     watch_id: int
     type: WatchEventType
     obj: object
+    seq: int = 0

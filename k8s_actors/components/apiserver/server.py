@@ -155,7 +155,7 @@ class ApiServer(Actor):
 
     def _emit(self, watcher: Watcher, kind: str, obj: Any, span: TraceContext | None) -> None:
         watcher.sent += 1
-        event = WatchEvent(watch_id=watcher.watch_id, type=kind, obj=obj)  # type: ignore[arg-type]
+        event = WatchEvent(watch_id=watcher.watch_id, type=kind, obj=obj, seq=watcher.sent)  # type: ignore[arg-type]
         self.ctx.send(watcher.owner, event, span)
 
     # -- watches ---------------------------------------------------------------------------------
