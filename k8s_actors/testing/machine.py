@@ -3,8 +3,9 @@
 Role: each rule applies one generated operation or fault, or lets simulated time pass; the
 safety invariants (`safety_invariants`, names in `checks.SAFETY`) are checked after every step
 and the liveness ones (`liveness_invariants`) at teardown, once the cluster was given the chance
-to converge: teardown plays settle steps (nodes left down come back, every node is uncordoned,
-time passes to the end of the last fault), then polls the liveness invariants for up to
+to converge: teardown plays settle steps (nodes left down come back, a deleted Node's kubelet
+restarts to register it again, every node is uncordoned, time passes to the end of the last
+fault), then polls the liveness invariants for up to
 `settle_seconds`. Every step played is recorded, and when a property fails the shrunk sequence
 is written as a scenario file (`reproduce`) whose path is printed: the same seed and cluster,
 the safety invariants as `invariants:`, a liveness failure as a final `expect: {invariant:}`,
@@ -24,16 +25,20 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from k8s_actors.client.errors import ApiError
 from k8s_actors.kernel import KernelError
 from k8s_actors.scenario.cluster import Cluster
+from k8s_actors.scenario.faults import StepFailed
 from k8s_actors.scenario.invariants import POLL_SECONDS
 from k8s_actors.testing.checks import LIVENESS, SAFETY, Checks
 from k8s_actors.testing.driver import ClusterDriver
 from k8s_actors.testing.operations import (
     Apply,
+    DeleteNode,
     Fault,
+    KubeletCrash,
     NodeDown,
     NodeUp,
     Operation,
     Uncordon,
+    chosen_pod,
     fault_body,
     fault_seconds,
     inject_fault,
@@ -91,6 +96,7 @@ class ClusterMachine(RuleBasedStateMachine):
     @rule(op=operations(NODES))
     def apply_operation(self, op: Operation) -> None:
         op = retarget(op, self.topology.node_names())  # type: ignore[assignment]
+        op = self.driver.call(_now(lambda cluster: chosen_pod(cluster, op)))
         self.played.append(op)
         self.stats.steps += not self.settling
         if not self.driver.call(lambda cluster: _perform_quietly(cluster, op)):
@@ -108,7 +114,12 @@ class ClusterMachine(RuleBasedStateMachine):
             await inject_fault(cluster, fault, self.driver.spawn, index=len(self.played))
             self.fault_ends = max(self.fault_ends, cluster.now + (fault_seconds(fault) or 0.0))
 
-        self.driver.call(act)
+        try:
+            self.driver.call(act)
+        except StepFailed:
+            # Refused, as a user's command may be (a crash of a component still down): nothing
+            # happened, so the replay leaves the step out.
+            self.played.pop()
 
     @rule(seconds=st.sampled_from((1.0, 10.0, 60.0)))
     def advance(self, seconds: float) -> None:
@@ -186,6 +197,10 @@ class ClusterMachine(RuleBasedStateMachine):
         for node in _nodes_left_down(self.played):
             self.inject(NodeUp(node=node))
             self.safety()
+        for node in _nodes_deleted(self.played, self.refused):
+            # A running kubelet registers its Node only when it starts, as Kubernetes' does.
+            self.inject(KubeletCrash(node=node, seconds=1.0))
+            self.safety()
         for node in self.topology.node_names():
             self.apply_operation(Uncordon(node=node))
             self.safety()
@@ -239,3 +254,15 @@ def _nodes_left_down(played: list[Played]) -> list[str]:
         elif isinstance(step, NodeUp):
             down.pop(step.node, None)
     return list(down)
+
+
+def _nodes_deleted(played: list[Played], refused: list[int]) -> list[str]:
+    """The nodes whose Node a DeleteNode removed with no NodeUp or KubeletCrash after it (a
+    kubelet starting again registers its Node), in order of deletion."""
+    deleted: dict[str, None] = {}
+    for index, step in enumerate(played):
+        if isinstance(step, DeleteNode) and index not in refused:
+            deleted[step.node] = None
+        elif isinstance(step, (NodeUp, KubeletCrash)):
+            deleted.pop(step.node, None)
+    return list(deleted)
