@@ -106,7 +106,8 @@ class StreamDelay(FaultRule):
     `add` seconds, in order: each link's delayed messages arrive in the order they were sent,
     also after `lift` (later ones wait behind the last delayed one). Other messages of the same
     links pass undelayed, as a connection's other streams do (a late watch does not slow the
-    replies to requests). `now` reads the run's clock."""
+    replies to requests). `now` reads the run's clock. Two such rules on one link would each keep
+    their own order but not the order of the sum: raise `add` of the one rule instead."""
 
     payloads: tuple[type, ...] = ()
     add: float = 0.0
@@ -124,10 +125,11 @@ class StreamDelay(FaultRule):
         self._due[(src, dst)] = due
         return Verdict(extra_delay=due - now) if due > now else DELIVER
 
-    def lift(self) -> float:
-        """Stop adding delay; returns when the last delayed message is due, after which the
-        rule has no effect left and may be removed."""
-        self.add = 0.0
+    def lift(self, amount: float | None = None) -> float:
+        """Take `amount` seconds off the delay (None: all of it); returns when the last delayed
+        message is due: once the delay is 0 the rule has no effect left after that instant and
+        may be removed."""
+        self.add = 0.0 if amount is None else max(0.0, self.add - amount)
         return max(self._due.values(), default=0.0)
 
 

@@ -57,7 +57,10 @@ async def inject(cluster: Cluster, step: FaultStep, spawn: Spawn) -> None:
     if step.kind == "watchDrop":
         _watch_drop(cluster, step)
         return
-    rule = _stream_delay(cluster, step) if step.kind in STREAM_FAULTS else _rule(step)
+    if step.kind in STREAM_FAULTS:
+        _delay_stream(cluster, step)
+        return
+    rule = _rule(step)
     cluster.bus.faults.append(rule)
     cluster.log.info("fault_injected", step=step.index, fault=step.kind, **_fields(step))
     if step.duration is not None:
@@ -86,23 +89,51 @@ def _sides(between: Sequence[str]) -> tuple[AddressSet | None, AddressSet | None
     return AddressSet((between[0],)), AddressSet((between[1],))
 
 
-def _stream_delay(cluster: Cluster, step: FaultStep) -> StreamDelay:
+def _delay_stream(cluster: Cluster, step: FaultStep) -> None:
     """watchDelay: kube-apiserver's watch events to one watcher; staleReads: etcd's watch events
-    to kube-apiserver's watch cache. One way: the requests and replies of the link pass."""
+    to kube-apiserver's watch cache. One way: the requests and replies of the link pass. Faults
+    on the same stream add their delays to one rule, which keeps the stream in order."""
     payloads: tuple[type, ...] = (EtcdWatchEvents,)
     source, target, add = ETCD_ADDRESS, APISERVER_ADDRESS, step.args.get("lag", 0.0)
     if step.kind == "watchDelay":
         payloads = (WatchEvent,)
         source, target, add = APISERVER_ADDRESS, _watcher(cluster, step), step.args["add"]
-    return StreamDelay(
+    rule = StreamDelay(
         source=AddressSet((source,)),
         target=AddressSet((target,)),
         both_ways=False,
         label=step.text,
         payloads=payloads,
-        add=add,
         now=cluster.clock.now,
     )
+    for existing in cluster.bus.faults:
+        if isinstance(existing, StreamDelay) and _same_stream(existing, rule):
+            rule = existing
+            break
+    else:
+        cluster.bus.faults.append(rule)
+    rule.add += add
+    cluster.log.info("fault_injected", step=step.index, fault=step.kind, **_fields(step))
+    if step.duration is not None:
+        cluster.clock.call_later(step.duration, lambda: _lift_delay(cluster, step, rule, add))
+
+
+def _same_stream(one: StreamDelay, other: StreamDelay) -> bool:
+    return (one.source, one.target, one.payloads) == (other.source, other.target, other.payloads)
+
+
+def _lift_delay(cluster: Cluster, step: FaultStep, rule: StreamDelay, add: float) -> None:
+    """Take this fault's delay off; once none is left the rule goes when the last delayed
+    message is due, so that the messages sent meanwhile queue behind it, not overtake it."""
+    due = rule.lift(add)
+    cluster.log.info("fault_lifted", step=step.index, fault=step.kind)
+    if rule.add <= 0.0:
+        cluster.clock.call_later(max(0.0, due - cluster.now), lambda: _remove(cluster, rule))
+
+
+def _remove(cluster: Cluster, rule: StreamDelay) -> None:
+    if rule.add <= 0.0 and rule in cluster.bus.faults:
+        cluster.bus.faults.remove(rule)
 
 
 def _watcher(cluster: Cluster, step: FaultStep) -> str:
@@ -112,21 +143,9 @@ def _watcher(cluster: Cluster, step: FaultStep) -> str:
 
 
 def _lift(cluster: Cluster, step: FaultStep, rule: FaultRule) -> None:
-    if rule not in cluster.bus.faults:
-        return
-    if isinstance(rule, StreamDelay):
-        # The delayed events still travel; the rule goes once the last is due, so that the
-        # events sent meanwhile queue behind them instead of overtaking them.
-        due = rule.lift()
-        cluster.clock.call_later(max(0.0, due - cluster.now), lambda: _remove(cluster, rule))
-    else:
-        cluster.bus.faults.remove(rule)
-    cluster.log.info("fault_lifted", step=step.index, fault=step.kind)
-
-
-def _remove(cluster: Cluster, rule: FaultRule) -> None:
     if rule in cluster.bus.faults:
         cluster.bus.faults.remove(rule)
+        cluster.log.info("fault_lifted", step=step.index, fault=step.kind)
 
 
 def _watch_drop(cluster: Cluster, step: FaultStep) -> None:

@@ -218,3 +218,28 @@ def test_stale_reads_serve_old_lists_at_version_zero_but_consistent_lists_wait()
     got, stale, consistent, waited = _run(body)
     assert (got, stale, consistent) == ("settings", [], ["settings"])
     assert 4.0 < waited <= 5.0
+
+
+def test_delays_of_one_stream_add_up_in_one_rule_that_goes_once_drained() -> None:
+    """Two watchDelays of kube-controller-manager make one rule of 3 s (one rule keeps the
+    stream in order; two would each keep their own order but not their sum's); lifting one
+    leaves 1 s, lifting both leaves none and the rule goes once its last event is due."""
+
+    async def body(cluster: Cluster, driver: ClusterDriver) -> list[float]:
+        def delays() -> list[float]:
+            return [rule.add for rule in cluster.bus.faults if isinstance(rule, StreamDelay)]
+
+        await cluster.advance(5)
+        await inject(
+            cluster, _step("watchDelay", {"component": KCM, "add": 2.0}, 10.0), driver.spawn
+        )
+        await inject(
+            cluster, _step("watchDelay", {"component": KCM, "add": 1.0}, 20.0), driver.spawn
+        )
+        seen = delays()
+        await cluster.advance(15)
+        seen += delays()
+        await cluster.advance(15)
+        return seen + delays()
+
+    assert _run(body) == [3.0, 1.0]
