@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, find, settings
 
 from k8s_actors.scenario.cluster import Cluster
 from k8s_actors.testing.invariants.common import objects
+from k8s_actors.testing.invariants.placement import scheduling_safety
 from k8s_actors.testing.machine import NODES, ClusterMachine
 from k8s_actors.testing.operations import (
     Apply,
@@ -28,6 +29,7 @@ from k8s_actors.testing.operations import (
 )
 from k8s_actors.testing.reproduce import played_step
 from k8s_actors.testing.strategies import operations
+from tests.testing.test_invariants import healthy_store
 
 FIND = settings(database=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 
@@ -132,3 +134,17 @@ def test_a_second_crash_of_a_component_still_down_is_refused() -> None:
     crashes = [step for step in machine.played if isinstance(step, ComponentCrash)]
     assert len(crashes) == 1
     assert isinstance(machine.played[0], Apply)
+
+
+def test_pods_of_a_node_deleted_after_their_binding_are_no_scheduling_violation() -> None:
+    """They stay bound to it until the pod garbage collector removes them; a binding first seen
+    to a missing node is still one."""
+    store = healthy_store()
+    bound: dict[str, str] = {}
+    assert scheduling_safety(store, bound) == []
+    store.delete("/registry/Node//node-1")
+    assert scheduling_safety(store, bound) == []
+    assert scheduling_safety(store, {}) == [
+        "scheduling_safety: Pod default/web-h-a bound to unknown node node-1",
+        "scheduling_safety: Pod default/web-h-b bound to unknown node node-1",
+    ]

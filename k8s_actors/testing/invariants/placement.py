@@ -22,7 +22,8 @@ def scheduling_safety(source: Source, bound: dict[str, str] | None = None) -> li
     """A pod's nodeName names an existing node, the requests on a node fit its allocatable,
     the pod tolerates the node's NoSchedule / NoExecute taints (`untolerated_taint`), and (given
     `bound`, uid -> node, updated by this call) a pod is never moved once bound. With `bound`,
-    taints are judged when a binding is first seen, else for every pod."""
+    taints and the node's existence are judged when a binding is first seen, else for every
+    pod."""
     nodes = {n.metadata.name: n for n in objects(source, "Node")}
     violations = []
     used: dict[str, dict[str, Quantity]] = {}
@@ -30,7 +31,8 @@ def scheduling_safety(source: Source, bound: dict[str, str] | None = None) -> li
         node = pod.spec.node_name
         if not node:
             continue
-        if (bound is None or pod.metadata.uid not in bound) and node in nodes:
+        first_seen = bound is None or pod.metadata.uid not in bound
+        if first_seen and node in nodes:
             taint = untolerated_taint(nodes[node], pod)
             if taint:
                 violations.append(
@@ -43,7 +45,13 @@ def scheduling_safety(source: Source, bound: dict[str, str] | None = None) -> li
                     f"scheduling_safety: {describe(pod)} moved from {before} to {node}"
                 )
         if node not in nodes:
-            violations.append(f"scheduling_safety: {describe(pod)} bound to unknown node {node}")
+            # Pods stay bound to a Node deleted after they were bound until the pod garbage
+            # collector removes them (pkg/controller/podgc gcOrphaned): only a binding first
+            # seen to a missing node is judged.
+            if first_seen:
+                violations.append(
+                    f"scheduling_safety: {describe(pod)} bound to unknown node {node}"
+                )
         elif pod.status.phase not in ("Succeeded", "Failed"):
             _add_requests(used.setdefault(node, {}), pod)
     for node, requests in sorted(used.items()):
