@@ -6,8 +6,7 @@ how rules play or which invariants are checked. With the mutant on, a run of at 
 budget (5 examples of at most 6 steps, derandomized, not shrunk) fails with PropertyFailed
 naming the invariant that catches it, and the scenario it writes fails again when replayed; the
 same machine without the mutant passes, so the test cannot pass vacuously. The mutants no
-machine reaches yet are listed in UNREACHED with the reason; the kubelet's is shown caught by
-its invariant in a direct test.
+machine reaches yet are listed in UNREACHED with the reason.
 """
 
 from __future__ import annotations
@@ -19,26 +18,26 @@ import msgspec
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import initialize, rule
+from hypothesis.stateful import initialize, precondition, rule
 from hypothesis.stateful import run_state_machine_as_test as _run_untyped
 
-from k8s_actors.api.objects.machinery import DeleteOptions
 from k8s_actors.cli import main
 from k8s_actors.kernel.mutants import MUTANTS
-from k8s_actors.scenario.cluster import Cluster
-from k8s_actors.testing.driver import ClusterDriver
-from k8s_actors.testing.invariants.copies import no_copy_after_deletion
 from k8s_actors.testing.machine import ClusterMachine, PropertyFailed
 from k8s_actors.testing.operations import (
     Apply,
+    DeleteNode,
     DeleteObject,
     Fault,
+    ForceDeletePod,
+    NodeDown,
+    NodeUp,
     Operation,
     Scale,
     SetImage,
 )
 from k8s_actors.testing.strategies import IMAGES, deployments, services
-from k8s_actors.testing.topology import NodeGroup, Topology, cluster_spec
+from k8s_actors.testing.topology import NodeGroup, Topology
 
 APP = ("web",)
 
@@ -159,18 +158,60 @@ class TaintedNodes(NoFaults):
         super().apply_operation(op)
 
 
+class NodeAway(NoFaults):
+    """kubeletKeepsPodsOfDeletedNode: the workload runs 30 s on the one node, which then goes
+    down; while it is away a pod is force-deleted, or the Node deleted (the pod garbage collector
+    then force-deletes its pods after its 40 s quarantine), and time passes; then the node comes
+    back (teardown brings it back if no step did)."""
+
+    topology = Topology(groups=(NodeGroup(count=1),))
+    away = False
+
+    @initialize(manifest=deployments(APP).map(_with_pods))
+    def start_workload(self, manifest: dict[str, Any]) -> None:
+        super().start_workload(manifest)
+        super().advance(30.0)
+
+    @precondition(lambda machine: machine.away)
+    @rule(seconds=st.sampled_from((1.0, 10.0, 60.0)))
+    def advance(self, seconds: float) -> None:
+        super().advance(seconds)
+
+    @precondition(lambda machine: machine.away)
+    @rule(
+        op=st.one_of(
+            st.builds(ForceDeletePod, name=st.just("web")),
+            st.builds(DeleteNode, node=st.just("node-1")),
+        )
+    )
+    def apply_operation(self, op: Operation) -> None:
+        super().apply_operation(op)
+
+    @precondition(lambda machine: not machine.away)
+    @rule()
+    def node_down(self) -> None:
+        self.inject(NodeDown(node="node-1"))
+        self.away = True
+
+    @precondition(lambda machine: machine.away)
+    @rule()
+    def node_up(self) -> None:
+        self.inject(NodeUp(node="node-1"))
+        self.away = False
+
+
 # mutant -> (the machine that reaches it, the invariant expected to catch it)
 CASES: dict[str, tuple[type[ClusterMachine], str]] = {
     "maxSurgeRoundedDown": (RollingUpdates, "eventually_stable"),
     "gcIgnoresBlockOwnerDeletion": (Deletions, "foreground_deletion_waits"),
     "endpointsIncludeNotReady": (ServedWorkload, "endpoints_follow_readiness"),
     "schedulerIgnoresTaints": (TaintedNodes, "scheduling_safety"),
+    "kubeletKeepsPodsOfDeletedNode": (NodeAway, "no_copy_after_deletion"),
 }
 
 # Mutants the state machine cannot reach yet, and why (see docs/testing.md).
 UNREACHED: dict[str, str] = {
     "replicaSetWithoutExpectations": "the informer never lags the controller's own writes",
-    "kubeletKeepsPodsOfDeletedNode": "no operation removes a pod while its node is away",
 }
 
 
@@ -213,36 +254,3 @@ def test_the_same_machine_passes_without_the_mutant(mutant: str, tmp_path: Path)
 def test_every_mutant_has_a_case_or_is_named_as_unreached() -> None:
     """Each mutant is either found by a machine here or listed as not reachable yet."""
     assert sorted([*CASES, *UNREACHED]) == sorted(MUTANTS)
-
-
-def _force_delete_while_node_away(mutants: tuple[str, ...]) -> list[str]:
-    """A pod is force-deleted while its node is down; the node comes back: what
-    `no_copy_after_deletion` says once the kubelet had time to clean up."""
-    driver = ClusterDriver(0, cluster_spec(Topology(mutants=mutants).cluster_section()))
-
-    async def scenario(cluster: Cluster) -> list[str]:
-        await cluster.kubectl("create deployment web --image=nginx:1.24 --replicas=1")
-        await cluster.advance(20)
-        (pod,) = await cluster.list("pods", "default")
-        await cluster.stop_node(pod.spec.node_name)
-        force = DeleteOptions(grace_period_seconds=0)
-        await cluster.delete("pods", "default", pod.metadata.name, force)
-        await cluster.advance(10)
-        await cluster.start_node(pod.spec.node_name)
-        await cluster.advance(30)
-        return no_copy_after_deletion(cluster)
-
-    try:
-        result: list[str] = driver.call(scenario)
-        return result
-    finally:
-        driver.close()
-
-
-def test_a_kubelet_keeping_pods_deleted_while_away_is_caught_once_reached() -> None:
-    """kubeletKeepsPodsOfDeletedNode is in UNREACHED for the machine, but the invariant that
-    would catch it does: with the mutant the returning kubelet keeps the deleted pod's sandbox."""
-    assert _force_delete_while_node_away(()) == []
-    violations = _force_delete_while_node_away(("kubeletKeepsPodsOfDeletedNode",))
-    assert len(violations) == 1
-    assert violations[0].startswith("no_copy_after_deletion: pod default/web-")
