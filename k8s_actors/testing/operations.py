@@ -6,7 +6,8 @@ cascade policy, cordon, uncordon, drain, delete a node, force-delete a pod), a f
 the world does (node down / up, kubelet crash, component crash, partition, message loss,
 latency, late watch events of one component, its watches dropped, a lagging apiserver watch
 cache). Each has one scenario-file form (`step`), so a failing sequence can be written as a
-scenario and replayed. Operations run through the kubectl actor, faults through `k8s_actors.scenario.faults.inject`, as a scenario's steps do.
+scenario and replayed. Operations run through the kubectl actor, faults through
+`k8s_actors.scenario.faults.inject`, as a scenario's steps do.
 Neighbours: `strategies`, `machine`, `reproduce`, `k8s_actors.scenario`.
 """
 
