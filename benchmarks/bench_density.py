@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import gc
+import ipaddress
 import pstats
 import resource
 import sys
@@ -40,7 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from k8s_actors.api.quantity import Quantity
 from k8s_actors.kernel import run
 from k8s_actors.scenario.cluster import Cluster
-from k8s_actors.scenario.spec import DEFAULT_CAPACITY, ClusterSpec, NodeSpec
+from k8s_actors.scenario.spec import CONFIG_DEFAULTS, DEFAULT_CAPACITY, ClusterSpec, NodeSpec
 
 IMAGE = "registry.k8s.io/pause:3.10"
 # Where self time is charged, by the first matching fragment of the function's file path.
@@ -92,6 +93,21 @@ def node_specs(count: int) -> tuple[NodeSpec, ...]:
         )
         for number in range(1, count + 1)
     )
+
+
+def cluster_config(nodes: int) -> dict[str, Any]:
+    """The default settings, with a cluster CIDR holding a /24 pod range for every node.
+
+    The default 10.244.0.0/16 holds 256 node ranges: the node IPAM controller leaves the
+    257th node and beyond without a podCIDR (CIDRNotAvailable), their pods never get an IP
+    and the rollout never ends. Large clusters are set up with a wider --cluster-cidr; this
+    widens 10.244.0.0/16 just enough (10.224.0.0/11 for 5,000 nodes, clear of the Service
+    range 10.96.0.0/12).
+    """
+    mask = int(CONFIG_DEFAULTS["nodeCIDRMaskSize"])
+    prefix = min(16, mask - max(0, nodes - 1).bit_length())
+    cidr = ipaddress.ip_network(f"10.244.0.0/{prefix}", strict=False)
+    return {**CONFIG_DEFAULTS, "clusterCIDR": str(cidr)}
 
 
 def split(total: int, parts: int) -> list[int]:
@@ -175,7 +191,8 @@ def measure(
         sink = trace if trace is not None else DiscardSink()
         if tune_gc:
             gc.set_threshold(*GC_THRESHOLDS)
-        async with Cluster(seed=1, trace=sink, spec=ClusterSpec(nodes=node_specs(nodes))) as c:
+        spec = ClusterSpec(nodes=node_specs(nodes), config=cluster_config(nodes))
+        async with Cluster(seed=1, trace=sink, spec=spec) as c:
             # Let every kubelet register its Node and report Ready before the clock starts.
             await c.advance(15)
             if tune_gc:
