@@ -12,6 +12,7 @@ schema), `reader` (reads what this writes).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any, Literal, Protocol
 
@@ -21,6 +22,9 @@ import structlog
 from k8s_actors.api.quantity import enc_hook as quantity_enc_hook
 from k8s_actors.kernel import Bus, Envelope, Logger, Outcome, TraceContext
 from k8s_actors.trace.records import OBJECT_FIELDS, SPAN_FIELDS
+
+# The object and span fields a call may also give explicitly, overriding obj= and ctx=.
+_FIXED_FIELDS = frozenset(OBJECT_FIELDS + SPAN_FIELDS)
 
 Detail = Literal["events", "messages"]
 
@@ -100,7 +104,7 @@ class Tracer:
         self._emit = _line_writer(sink)
         self._encode = msgspec.json.Encoder(enc_hook=_enc_hook).encode
         # The last clock reading and its rounding: on a virtual clock many records share a time.
-        self._last_now = 0.0
+        self._last_now = math.nan
         self._last_t = 0.0
         self._bus_log = self.logger("bus")
 
@@ -135,8 +139,24 @@ class Tracer:
             "level": level,
         }
         if fields:
-            _put_object(record, fields)
-            _put_span(record, fields)
+            obj = fields.pop("obj", None)
+            ctx: TraceContext | None = fields.pop("ctx", None)
+            if _FIXED_FIELDS.isdisjoint(fields):
+                # No explicit object or span field to weigh against obj= and ctx=: the usual case.
+                if obj is not None:
+                    meta = obj.metadata
+                    record["kind"] = obj.kind
+                    record["namespace"] = meta.namespace
+                    record["name"] = meta.name
+                    record["uid"] = meta.uid
+                    record["resource_version"] = meta.resource_version
+                if ctx is not None:
+                    record["trace_id"] = ctx.trace_id
+                    record["span_id"] = ctx.span_id
+                    record["parent_span_id"] = ctx.parent_span_id
+            else:
+                _put_object(record, fields, obj)
+                _put_span(record, fields, ctx)
             record.update(fields)
         self._emit(self._encode(record))
 
@@ -171,10 +191,9 @@ class Tracer:
             log.info("message_late_reply", ctx=ctx, **fields)
 
 
-def _put_object(record: dict[str, Any], fields: dict[str, Any]) -> None:
-    """Move the object fields into `record`, expanding `obj=` (anything with `.kind` and
-    `.metadata`); explicit fields win."""
-    obj = fields.pop("obj", None)
+def _put_object(record: dict[str, Any], fields: dict[str, Any], obj: Any) -> None:
+    """Move the object fields into `record`, expanding `obj` (anything with `.kind` and
+    `.metadata`, or None); explicit fields win."""
     if obj is not None:
         meta = obj.metadata
         pop = fields.pop
@@ -189,10 +208,9 @@ def _put_object(record: dict[str, Any], fields: dict[str, Any]) -> None:
             record[key] = fields.pop(key)
 
 
-def _put_span(record: dict[str, Any], fields: dict[str, Any]) -> None:
-    """Move the span fields into `record`, expanding `ctx=` (a `TraceContext`, or None for no
+def _put_span(record: dict[str, Any], fields: dict[str, Any], ctx: TraceContext | None) -> None:
+    """Move the span fields into `record`, expanding `ctx` (a `TraceContext`, or None for no
     trace); explicit fields win."""
-    ctx: TraceContext | None = fields.pop("ctx", None)
     if ctx is not None:
         pop = fields.pop
         record["trace_id"] = pop("trace_id", ctx.trace_id)
