@@ -69,16 +69,26 @@ class PodTopologySpread(Plugin):
         # Valid while it is the same NodeInfo at the same generation (bumped on every pod added
         # or removed), so that scoring a Deployment's pods walks only the nodes that changed.
         self._host_counts: dict[str, tuple[NodeInfo, int, tuple[Any, ...], str, int]] = {}
+        self._last_key: tuple[Any, ...] = ()
 
-    def _host_count(self, node: NodeInfo, selector: Selector, namespace: str) -> int:
+    def _selector_key(self, selector: Selector) -> tuple[Any, ...]:
+        """The memo key of a selector: the object of the previous cycle when equal, so that the
+        check made for every node is an identity test, not a comparison of requirements."""
+        key = (selector.matches_nothing, tuple(selector.requirements))
+        if key != self._last_key:
+            self._last_key = key
+        return self._last_key
+
+    def _host_count(
+        self, node: NodeInfo, selector: Selector, namespace: str, key: tuple[Any, ...]
+    ) -> int:
         """count_matching for the hostname domain, reusing the node's count while unchanged."""
-        key = (selector.matches_nothing, selector.requirements)
         memo = self._host_counts.get(node.name)
         if (
             memo is not None
             and memo[0] is node
             and memo[1] == node.generation
-            and memo[2] == key
+            and (memo[2] is key or memo[2] == key)
             and memo[3] == namespace
         ):
             return memo[4]
@@ -180,21 +190,45 @@ class PodTopologySpread(Plugin):
 
     def score(self, state: CycleState, pod: PodInfo, nodes: list[NodeInfo]) -> list[int]:
         constraints, weights, counts, ignored = state.data[self.name + "/score"]
+        namespace = pod.namespace
+        # Per constraint, what every node's score reads: computed once per cycle, not per node.
+        terms = [
+            (
+                c.key,
+                c.selector,
+                self._selector_key(c.selector) if c.key == HOSTNAME else None,
+                weight,
+                c.max_skew - 1,
+            )
+            for c, weight in zip(constraints, weights, strict=True)
+        ]
+        memos = self._host_counts
         scores: list[int] = []
         for node in nodes:
-            if node.name in ignored:
+            if ignored and node.name in ignored:
                 scores.append(0)
                 continue
+            labels = node.labels
             total = 0.0
-            for c, weight in zip(constraints, weights, strict=True):
-                value = node.labels.get(c.key)
+            for key, selector, host_key, weight, offset in terms:
+                value = labels.get(key)
                 if value is None:
                     continue
-                if c.key == HOSTNAME:
-                    count = self._host_count(node, c.selector, pod.namespace)
+                if host_key is None:
+                    count = counts.get((key, value), 0)
                 else:
-                    count = counts.get((c.key, value), 0)
-                total += count * weight + (c.max_skew - 1)
+                    memo = memos.get(node.name)
+                    if (
+                        memo is not None
+                        and memo[0] is node
+                        and memo[1] == node.generation
+                        and memo[2] is host_key
+                        and memo[3] == namespace
+                    ):
+                        count = memo[4]
+                    else:
+                        count = self._host_count(node, selector, namespace, host_key)
+                total += count * weight + offset
             scores.append(_go_round(total))
         return scores
 
