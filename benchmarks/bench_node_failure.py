@@ -19,6 +19,7 @@ Run: python benchmarks/bench_node_failure.py [--nodes 1000] [--down 100] [--pods
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 import time
 from pathlib import Path
@@ -26,7 +27,14 @@ from typing import IO, Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.bench_density import DiscardSink, node_specs, peak_rss_gib, split
+from benchmarks.bench_density import (
+    GC_THRESHOLDS,
+    DiscardSink,
+    cluster_config,
+    node_specs,
+    peak_rss_gib,
+    split,
+)
 from k8s_actors.kernel import run
 from k8s_actors.scenario.cluster import Cluster
 from k8s_actors.scenario.spec import ClusterSpec
@@ -83,6 +91,7 @@ async def scenario(
 
     if not await cluster.wait_for(all_running, timeout=RECOVERY_TIMEOUT, poll=POLL):
         raise RuntimeError("the pods never all ran before the failure")
+    gc.freeze()  # the running cluster lives to the end: no collection walks it again
     # The failed nodes are spread over the cluster: every (nodes // down)-th node.
     failed = [f"node-{number}" for number in range(1, nodes + 1, max(1, nodes // down))][:down]
     census = Census(set(failed))
@@ -121,7 +130,10 @@ def measure(
 ) -> dict[str, Any]:
     async def main() -> dict[str, Any]:
         sink = trace if trace is not None else DiscardSink()
-        spec = ClusterSpec(nodes=node_specs(nodes))
+        # As in bench_density: a cluster CIDR with a pod range for every node, and a garbage
+        # collector that does not walk the whole (growing) heap every few thousand objects.
+        spec = ClusterSpec(nodes=node_specs(nodes), config=cluster_config(nodes))
+        gc.set_threshold(*GC_THRESHOLDS)
         async with Cluster(seed=1, trace=sink, spec=spec) as cluster:
             return await scenario(cluster, nodes, down, pods, deployments)
 
