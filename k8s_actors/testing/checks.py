@@ -17,6 +17,7 @@ from k8s_actors.testing import invariants
 from k8s_actors.testing.invariants import writes
 from k8s_actors.testing.invariants.deletion import DeletionHistory, foreground_deletion_waits
 from k8s_actors.testing.invariants.readiness import ReadinessHistory, endpoints_follow_readiness
+from k8s_actors.testing.invariants.replicas import ReplicaHistory, replicaset_creations_bounded
 
 Check = Callable[[], list[str]]
 CheckFactory = Callable[[Cluster], Check]
@@ -61,6 +62,11 @@ def _endpoints_follow_readiness(cluster: Cluster) -> Check:
     return lambda: endpoints_follow_readiness(cluster, history)
 
 
+def _replicaset_creations_bounded(cluster: Cluster) -> Check:
+    history = ReplicaHistory()  # etcd's history read so far
+    return lambda: replicaset_creations_bounded(cluster, history)
+
+
 SAFETY: dict[str, CheckFactory] = {
     "one_controller_per_object": _stateless(invariants.one_controller_per_object),
     "store_revisions_increase": _stateless(invariants.store_revisions_increase),
@@ -74,6 +80,7 @@ SAFETY: dict[str, CheckFactory] = {
     "pod_steps_in_order": _pod_steps_in_order,
     "foreground_deletion_waits": _foreground_deletion_waits,
     "endpoints_follow_readiness": _endpoints_follow_readiness,
+    "replicaset_creations_bounded": _replicaset_creations_bounded,
 }
 """Properties that hold at every instant, checked after every step."""
 
