@@ -6,7 +6,10 @@ generator, identifiers, tracer and supervisor, starts the components a `ClusterS
 kubectl actor when those components are installed; kube-scheduler; one kubelet per node, at
 "kubelet/<node>" in the node's address group, over a `NodeRuntime` the cluster keeps),
 and offers the user's verbs: apply manifests, create / get / list / patch / delete objects, run
-kubectl, advance simulated time, wait for a condition. Requests travel on the bus from the address
+kubectl, advance simulated time, wait for a condition. The pod network's routes (`PodNetwork`:
+every node's InternalIPs and podCIDR) are infrastructure, not a component: the cluster keeps
+them from etcd's store, synchronously, and hands them to every kube-proxy, so no kube-proxy
+watches other nodes. Requests travel on the bus from the address
 `user`, like any client's; the kubectl actor belongs to the `user` address group too.
 Neighbours: `spec` (what to start), `components` (which components exist), `runner` (scenario
 files), `k8s_actors.trace`.
@@ -39,7 +42,7 @@ from k8s_actors.components.cloud_controller import CLOUD_CONTROLLER_MANAGER, Clo
 from k8s_actors.components.dns import CoreDns
 from k8s_actors.components.etcd import ETCD_ADDRESS, Etcd
 from k8s_actors.components.ingress import INGRESS_CONTROLLER, IngressController
-from k8s_actors.components.kube_proxy import KubeProxy
+from k8s_actors.components.kube_proxy import KubeProxy, PodNetwork
 from k8s_actors.components.kubelet import (
     ImageBehaviour,
     ImageCatalogue,
@@ -73,7 +76,7 @@ from k8s_actors.messages.kubectl import KubectlResult, RunKubectl
 from k8s_actors.messages.traffic import COREDNS, kube_proxy_address
 from k8s_actors.scenario.components import KUBECTL_ADDRESS, controller_manager, kubectl_actor
 from k8s_actors.scenario.spec import ClusterSpec, ImageSpec, NodeSpec
-from k8s_actors.store import Store
+from k8s_actors.store import Event, EventType, Store
 from k8s_actors.trace import Tracer
 
 USER_ADDRESS = "user"
@@ -81,6 +84,7 @@ CONTROL_PLANE = "control-plane"
 CONTROLLER_MANAGER = "kube-controller-manager"
 # kubectl's own requests time out sooner; this only bounds a kubectl that never answers.
 KUBECTL_TIMEOUT = 3600.0
+NODES_PREFIX = "/registry/minions/"  # where the API server stores Nodes
 Detail = Literal["events", "messages"]
 
 
@@ -112,6 +116,8 @@ class Cluster:
         self.etcd_store = Store()
         # What each node's container runtime holds; it outlives the node's kubelet.
         self.node_runtimes = {node.name: NodeRuntime(node.name) for node in self.spec.nodes}
+        # The routes between nodes' pod ranges, read by every kube-proxy (see _follow_nodes).
+        self.pod_network = PodNetwork()
         self.supervisor = Supervisor(self.bus, self.clock, self.ids, self.rng, self.tracer.logger)
 
     # -- lifecycle -------------------------------------------------------------------------------
@@ -120,6 +126,7 @@ class Cluster:
         self.clock.bind(asyncio.get_running_loop())
         if self.tracer.detail == "messages":
             self.tracer.attach(self.bus)
+        self._follow_nodes()
         await self.supervisor.__aenter__()
         if self.spec.mutants:
             # Deliberate defects, for testing the test kit: say so before anything happens.
@@ -141,6 +148,19 @@ class Cluster:
         await self._start_kubelets()
         await self._start_network()
         return self
+
+    def _follow_nodes(self) -> None:
+        """Keep `pod_network` in step with every Node write, as it is committed to etcd."""
+        for kv in self.etcd_store.range(NODES_PREFIX, prefix=True).kvs:
+            self.pod_network.set_node(kv.value)
+        self.etcd_store.watch(NODES_PREFIX, prefix=True, callback=self._node_writes)
+
+    def _node_writes(self, events: builtins.list[Event]) -> None:
+        for event in events:
+            if event.type is EventType.DELETE:
+                self.pod_network.remove_node(event.kv.key.removeprefix(NODES_PREFIX))
+            else:
+                self.pod_network.set_node(event.kv.value)
 
     async def _start_controller_managers(self) -> None:
         found = controller_manager()
@@ -218,7 +238,7 @@ class Cluster:
             await self.supervisor.start(
                 ActorSpec(
                     kube_proxy_address(node.name),
-                    _kube_proxy_factory(node.name, mode),
+                    _kube_proxy_factory(node.name, mode, self.pod_network),
                     groups=(node.name,),
                 )
             )
@@ -424,8 +444,8 @@ def _controller_manager_factory(
     return lambda: factory(name, controllers=controllers, settings=dict(config))
 
 
-def _kube_proxy_factory(node: str, mode: str) -> Callable[[], Any]:
-    return lambda: KubeProxy(node, "ipvs" if mode == "ipvs" else "iptables")
+def _kube_proxy_factory(node: str, mode: str, network: PodNetwork) -> Callable[[], Any]:
+    return lambda: KubeProxy(node, "ipvs" if mode == "ipvs" else "iptables", network=network)
 
 
 def _kubelet_factory(

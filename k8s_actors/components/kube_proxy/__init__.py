@@ -5,7 +5,8 @@ with the endpoint those rules choose: iptables mode (random per-rule probabiliti
 (round robin or least connection), ClientIP session affinity, internal and external traffic
 policies, Ready endpoints with the Serving-and-Terminating fallback. See docs/networking.md.
 Modules: `agent` (the actor), `rules` (the table and the choice), `endpoints` (categorisation),
-`naming` (chain names), `render` (iptables-save and ipvsadm -Ln).
+`naming` (chain names), `render` (iptables-save and ipvsadm -Ln), `network` (`PodNetwork`, the
+pod network's routes, shared by every node's kube-proxy and filled by the infrastructure).
 """
 
 from k8s_actors.components.kube_proxy.agent import KubeProxy
@@ -17,6 +18,7 @@ from k8s_actors.components.kube_proxy.endpoints import (
     categorize,
     service_ports,
 )
+from k8s_actors.components.kube_proxy.network import PodNetwork
 from k8s_actors.components.kube_proxy.render import iptables_probability, iptables_save, ipvsadm
 from k8s_actors.components.kube_proxy.rules import (
     IPVS_SCHEDULERS,
@@ -35,6 +37,7 @@ __all__ = [
     "Categorized",
     "Choice",
     "KubeProxy",
+    "PodNetwork",
     "ProxyEndpoint",
     "ProxyMode",
     "RuleTable",

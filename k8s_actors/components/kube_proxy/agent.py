@@ -1,24 +1,27 @@
 """The kube-proxy actor of one node, at address "kube-proxy/<node>".
 
-Role: watches Services, EndpointSlices (joined by the kubernetes.io/service-name label) and
-Nodes, keeps the node's `RuleTable` in step (one service at a time, on every change) and answers
-`ProxyRoute` from the node's pods: a ClusterIP:port goes through the service rules, a node IP
-with a NodePort through the external rules (externalTrafficPolicy), an external IP likewise; a
-pod IP or a node IP on another port is routed directly to the node owning it (the pod network:
-every node's podCIDR is reachable), anything else has no route. Each choice is traced as
-`proxy_rule_chosen`. Neighbours: `rules` (the table), `endpoints`, `render`,
-`k8s_actors.messages.traffic` (the protocol), `k8s_actors.client` (informers).
+Role: watches Services, EndpointSlices (joined by the kubernetes.io/service-name label) and its
+own Node (field selector metadata.name=<node>, as cmd/kube-proxy/app/server.go: its podCIDR and
+addresses), keeps the node's `RuleTable` in step (one service at a time, on every change) and
+answers `ProxyRoute` from the node's pods: a ClusterIP:port goes through the service rules, a
+node IP with a NodePort through the external rules (externalTrafficPolicy), an external IP
+likewise; a pod IP or a node IP on another port is routed directly to the node owning it, as the
+pod network (`PodNetwork`, shared, read-only here) knows it; anything else has no route. Each
+choice is traced as `proxy_rule_chosen`. Neighbours: `rules` (the table), `endpoints`,
+`render`, `network`, `k8s_actors.messages.traffic` (the protocol), `k8s_actors.client`.
 """
 
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Mapping
 from typing import Any
 
 from k8s_actors.api.objects.cluster import Node
 from k8s_actors.api.objects.service import EndpointSlice, Service
 from k8s_actors.client import ComponentActor, Informer, SharedInformerFactory
 from k8s_actors.components.kube_proxy.endpoints import SERVICE_NAME_LABEL, service_ports
+from k8s_actors.components.kube_proxy.network import PodNetwork
 from k8s_actors.components.kube_proxy.rules import ProxyMode, RuleTable
 from k8s_actors.kernel import Envelope, TraceContext
 from k8s_actors.messages import (
@@ -33,26 +36,40 @@ USER = UserInfo(username="system:kube-proxy", groups=("system:authenticated",))
 
 
 class KubeProxy(ComponentActor):
-    """kube-proxy on `node` in `mode` iptables or ipvs (`scheduler` rr or lc for ipvs)."""
+    """kube-proxy on `node` in `mode` iptables or ipvs (`scheduler` rr or lc for ipvs).
 
-    def __init__(self, node: str, mode: ProxyMode = "iptables", scheduler: str = "rr") -> None:
+    `network` is the cluster's pod network, shared by every kube-proxy and filled by the
+    infrastructure; without one, the kube-proxy knows only its own node's addresses and range.
+    """
+
+    def __init__(
+        self,
+        node: str,
+        mode: ProxyMode = "iptables",
+        scheduler: str = "rr",
+        network: PodNetwork | None = None,
+    ) -> None:
         super().__init__(kube_proxy_address(node), user=USER, user_agent="kube-proxy")
         self.node = node
         self.table = RuleTable(node, mode, scheduler)
         self.services: Informer | None = None
         self.slices: Informer | None = None
-        self.nodes: Informer | None = None
-        self.node_ips: dict[str, str] = {}
-        self.pod_cidrs: dict[str, ipaddress.IPv4Network] = {}
+        self.own_node: Informer | None = None
+        self.network = network if network is not None else PodNetwork()
+        self._private_network = network is None
+        # From the own Node: the range local-traffic detection compares sources with, and the
+        # addresses NodePorts are served on.
+        self.local_pod_cidr: ipaddress.IPv4Network | None = None
+        self.addresses: tuple[str, ...] = ()
 
     async def started(self) -> None:
         informers = SharedInformerFactory(self.api)
         self.services = informers.informer(Service)
         self.slices = informers.informer(EndpointSlice)
-        self.nodes = informers.informer(Node)
+        self.own_node = informers.informer(Node, field_selector=f"metadata.name={self.node}")
         self.services.add_handler(self._service_event, self._service_updated, self._service_event)
         self.slices.add_handler(self._slice_event, self._slice_updated, self._slice_event)
-        self.nodes.add_handler(self._node_event, self._node_updated, self._node_deleted)
+        self.own_node.add_handler(self._node_event, self._node_updated, self._node_deleted)
         informers.start()
         self.ctx.log.info("kube_proxy_started", node=self.node, mode=self.table.mode)
 
@@ -94,22 +111,27 @@ class KubeProxy(ComponentActor):
             ready_endpoints=ready,
         )
 
+    @property
+    def node_ips(self) -> Mapping[str, str]:
+        """Every node's InternalIP and its node, as the pod network routes them."""
+        return self.network.node_ips
+
     def _node_event(self, node: Any, span: TraceContext | None) -> None:
-        name = node.metadata.name
-        for address in node.status.addresses:
-            if address.type == "InternalIP":
-                self.node_ips[address.address] = name
+        self.addresses = tuple(
+            address.address for address in node.status.addresses if address.type == "InternalIP"
+        )
         if node.spec.pod_cidr:
-            self.pod_cidrs[name] = ipaddress.IPv4Network(node.spec.pod_cidr, strict=False)
+            self.local_pod_cidr = ipaddress.IPv4Network(node.spec.pod_cidr, strict=False)
+        if self._private_network:
+            self.network.set_node(node)
 
     def _node_updated(self, old: Any, new: Any, span: TraceContext | None) -> None:
         self._node_event(new, span)
 
     def _node_deleted(self, node: Any, span: TraceContext | None) -> None:
-        name = node.metadata.name
-        self.pod_cidrs.pop(name, None)
-        for ip in [ip for ip, owner in self.node_ips.items() if owner == name]:
-            del self.node_ips[ip]
+        self.addresses, self.local_pod_cidr = (), None
+        if self._private_network:
+            self.network.remove_node(node.metadata.name)
 
     # -- serving ---------------------------------------------------------------------------------
 
@@ -124,16 +146,7 @@ class KubeProxy(ComponentActor):
 
     def owner_of(self, ip: str) -> str:
         """The node whose address or podCIDR holds `ip` ("" when none)."""
-        if ip in self.node_ips:
-            return self.node_ips[ip]
-        try:
-            address = ipaddress.IPv4Address(ip)
-        except ValueError:
-            return ""
-        for name in sorted(self.pod_cidrs):
-            if address in self.pod_cidrs[name]:
-                return name
-        return ""
+        return self.network.owner_of(ip)
 
     def route(self, query: ProxyRoute, span: TraceContext | None = None) -> ProxyRouteAnswer:
         """The answer of this node's rules for a new connection."""
@@ -141,7 +154,7 @@ class KubeProxy(ComponentActor):
         info = self.table.by_cluster_ip(dst, port, protocol)
         external, receiving = False, self.node
         if info is None:
-            owner = self.node_ips.get(dst, "")
+            owner = self.network.node_of_address(dst)
             info = self.table.by_node_port(port, protocol) if owner else None
             if info is None:
                 info = self.table.by_external_ip(dst, port, protocol)
