@@ -16,18 +16,27 @@ Each pod is first moved to phase Failed (with the condition, for orphans) by a s
 patch of its status carrying its uid, unless already Succeeded or Failed, then deleted with
 grace period 0. A failure is logged; the next pass tries again. Deletions run one after another
 (Kubernetes runs some in parallel goroutines), in the order above.
+A pass that finds nothing to do sends, writes and logs nothing, so after one the collector waits
+for an informer event that could give the next pass work (a pod terminating, terminated beyond
+the threshold or bound to a missing node; a node deleted or out of service) and then runs at the
+next instant of its 20 s rhythm, rather than waking every period for nothing: the passes that
+act are the ones Kubernetes' loop would run, and an idle cluster has no timer of it.
 Neighbours: `base`, the kubelet (kills what is no longer bound to it), the node lifecycle
 controller (the other one watching nodes).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
+
+import anyio
 
 from k8s_actors.api.objects.cluster import Node
 from k8s_actors.api.objects.machinery import DeleteOptions
 from k8s_actors.api.objects.pod import Pod, PodCondition
 from k8s_actors.client import ApiError, NotFound
+from k8s_actors.client.cache import object_key
 from k8s_actors.components.controller_manager.base import Controller, ControllerContext
 from k8s_actors.kernel import TraceContext
 
@@ -168,11 +177,54 @@ class PodGCController(Controller):
         self.nodes = ctx.informers.informer(Node)
         self.quarantine = Quarantine()
         self._span: TraceContext | None = None
+        self._terminated: dict[str, None] = {}  # keys of the Succeeded or Failed pods
+        self._found_work = False  # the last pass had candidates (or a quarantine runs)
+        self._poked = anyio.Event()  # set by an informer event that may give a pass work
+
+    def setup(self) -> None:
+        self.pods.add_handler(
+            on_add=lambda pod, span: self._pod_changed(pod),
+            on_update=lambda old, new, span: self._pod_changed(new),
+            on_delete=lambda pod, span: self._terminated.pop(object_key(pod), None),
+        )
+        self.nodes.add_handler(
+            on_update=lambda old, new, span: self._poke_if(out_of_service(new)),
+            on_delete=lambda node, span: self._poke_if(True),
+        )
+
+    def _pod_changed(self, pod: Pod) -> None:
+        key = object_key(pod)
+        if is_terminated(pod):
+            self._terminated[key] = None
+        else:
+            self._terminated.pop(key, None)
+        self._poke_if(self._may_need_a_pass(pod))
+
+    def _may_need_a_pass(self, pod: Pod) -> bool:
+        if 0 < self.threshold < len(self._terminated):
+            return True
+        if not pod.spec.node_name:
+            return is_terminating(pod)
+        node: Node | None = self.nodes.lister.get("", pod.spec.node_name)
+        return node is None or (is_terminating(pod) and out_of_service(node))
+
+    def _poke_if(self, needed: bool) -> None:
+        if needed:
+            self._poked.set()
 
     async def run_background(self) -> None:
         while True:
+            self._poked = anyio.Event()  # what happened before the pass, the pass sees
             await self.gc()
-            await self.clock.sleep(GC_CHECK_PERIOD)
+            await self._until_next_pass(self.clock.now())
+
+    async def _until_next_pass(self, ended: float) -> None:
+        """One period after a pass that had work; after one that had none, the first instant
+        of the rhythm (ended + k * 20 s) after an event that may give the next one work."""
+        if not self._found_work:
+            await self._poked.wait()
+        periods = max(1, math.floor((self.clock.now() - ended) / GC_CHECK_PERIOD) + 1)
+        await self.clock.sleep_until(ended + periods * GC_CHECK_PERIOD)
 
     def span(self) -> TraceContext:
         """The pass's span, made when the pass first has something to say (a pass that finds
@@ -184,6 +236,7 @@ class PodGCController(Controller):
     async def gc(self) -> None:
         """One pass of the four rules, in Kubernetes' order."""
         self._span = None
+        self._found_work = False
         pods: list[Pod] = self.pods.lister.list()
         nodes: dict[str, Node] = {node.metadata.name: node for node in self.nodes.lister.list()}
         surplus = terminated_surplus(pods, self.threshold)
@@ -193,6 +246,9 @@ class PodGCController(Controller):
         await self._delete_all(terminating_out_of_service(pods, nodes), OUT_OF_SERVICE)
         await self._gc_orphaned(pods, nodes)
         await self._delete_all(unscheduled_terminating(pods), UNSCHEDULED)
+        self._found_work = self._found_work or bool(
+            self.quarantine.waiting or self.quarantine.ready
+        )
 
     async def _gc_orphaned(self, pods: list[Pod], nodes: Mapping[str, Node]) -> None:
         now = self.clock.now()
@@ -227,6 +283,7 @@ class PodGCController(Controller):
     async def _delete_all(
         self, pods: list[Pod], reason: str, condition: PodCondition | None = None
     ) -> None:
+        self._found_work = self._found_work or bool(pods)
         for pod in pods:
             try:
                 await self._mark_failed_and_delete(pod, condition)

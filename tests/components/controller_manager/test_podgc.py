@@ -307,3 +307,18 @@ def test_a_pass_with_nothing_to_do_leaves_no_trace() -> None:
 
 def records_all(cluster: Cluster) -> list[dict[str, Any]]:
     return [json.loads(line) for line in cluster.lines]
+
+
+def test_an_idle_collector_wakes_on_its_20_second_rhythm_when_work_appears() -> None:
+    """After passes with nothing to do, a pod bound to a missing node (created at 31 s) is
+    seen by the pass at start + 40 s, as by a loop that had woken every 20 s."""
+
+    async def body(cluster: Cluster) -> None:
+        await cluster.advance(30.0)
+        await kept_pod(cluster, "orphan", "vanished")
+        await cluster.advance(30.0)
+        (started,) = records(cluster, "controllers_started")
+        (quarantined,) = records(cluster, "podgc_node_quarantined")
+        assert round(quarantined["t"] - started["t"], 6) == 40.0
+
+    with_podgc(body)
