@@ -218,33 +218,45 @@ class AsyncWorkQueue(Generic[T]):
 
     async def get(self) -> T | None:
         """Wait for the next item and mark it processing; None once shut down and drained."""
+        now = self.clock.now()
         while True:
-            self.core.advance(self.clock.now())
+            self.core.advance(now)
             item = self.core.get()
             if item is not None:
                 return item
             if self.core.shutting_down:
                 return None
-            await self._wait_for_change(self.core.next_ready_time())
+            deadline = self.core.next_ready_time()
+            reached = await self._wait_for_change(deadline)
+            now = self.clock.now()
+            if reached and deadline is not None and deadline > now:
+                # The timer fired at the deadline, but the clock can read it back an ulp short;
+                # trusting the deadline keeps the item from being waited for again forever.
+                now = deadline
 
     def _wake(self) -> None:
         if self._changed is not None:
             self._changed.set()
             self._changed = None
 
-    async def _wait_for_change(self, deadline: float | None) -> None:
+    async def _wait_for_change(self, deadline: float | None) -> bool:
+        """Wait for a change or the deadline; True when the deadline ended the wait."""
         if self._changed is None:
             self._changed = anyio.Event()
         changed = self._changed
         if deadline is None:
             await changed.wait()
-            return
+            return False
+        reached = False
         async with anyio.create_task_group() as race:
 
             async def wake_at_deadline() -> None:
+                nonlocal reached
                 await self.clock.sleep_until(deadline)
+                reached = True
                 race.cancel_scope.cancel()
 
             race.start_soon(wake_at_deadline)
             await changed.wait()
             race.cancel_scope.cancel()
+        return reached
