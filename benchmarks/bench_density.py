@@ -243,7 +243,8 @@ def main() -> None:
         f"density: {args.nodes} nodes, {args.pods} pods in {args.deployments} Deployment(s): "
         f"{status} after {figures['wall']:.1f} s wall ({figures['cpu']:.1f} s CPU), "
         f"{figures['simulated']:.1f} s simulated; "
-        f"setup {figures['setup']:.1f} s wall ({figures['setup_cpu']:.1f} s CPU); peak RSS {peak_rss_gib():.2f} GiB; "
+        f"setup {figures['setup']:.1f} s wall ({figures['setup_cpu']:.1f} s CPU); "
+        f"peak RSS {peak_rss_gib():.2f} GiB; "
         f"{figures['records']:,} trace records ({'file' if args.trace else 'discarded'}); "
         f"gc {'default' if args.gc_default else 'tuned'}"
     )
