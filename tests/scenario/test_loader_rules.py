@@ -16,7 +16,8 @@ CASES = [
     (
         "cluster:\n  nodez: []\nsteps: []\n",
         "2:3",
-        "cluster.nodez: unknown field (expected one of nodes, images, config, controllerManagers, mutants)",
+        "cluster.nodez: unknown field "
+        "(expected one of nodes, images, config, controllerManagers, mutants)",
     ),
     ("cluster:\n  nodes: {count: 1}\nsteps: []\n", "2:10", "cluster.nodes: must be a list"),
     (
