@@ -27,7 +27,6 @@ from k8s_actors.testing.invariants.watches import (
 from k8s_actors.testing.operations import (
     Apply,
     ComponentCrash,
-    Fault,
     LatencyFault,
     Operation,
     Scale,
@@ -37,6 +36,7 @@ from k8s_actors.testing.operations import (
 )
 
 CONTROLLER_MANAGER = "kube-controller-manager"
+Step = Operation | LatencyFault | ComponentCrash
 
 
 def deployment(replicas: int, strategy: str = "RollingUpdate") -> Apply:
@@ -58,7 +58,7 @@ def deployment(replicas: int, strategy: str = "RollingUpdate") -> Apply:
     )
 
 
-def play(driver: ClusterDriver, steps: list[Operation | Fault], settle: float) -> Any:
+def play(driver: ClusterDriver, steps: list[Step], settle: float) -> Any:
     """Play the steps a second apart, let `settle` seconds pass, and return what the watch and
     liveness invariants report: (events in order, caches converge, liveness, foreign objects)."""
 
@@ -94,7 +94,7 @@ def test_jitter_on_a_link_keeps_the_watch_events_in_order() -> None:
     jitter = LatencyFault(
         between=("kube-apiserver", CONTROLLER_MANAGER), add=0.05, jitter=1.0, seconds=30.0
     )
-    steps: list[Operation | Fault] = [
+    steps: list[Step] = [
         jitter,
         deployment(4),
         SetImage(name="web", image="nginx:1.25"),
@@ -164,7 +164,7 @@ def test_a_restarted_controller_manager_caches_only_its_own_resources() -> None:
         driver.call(lose_stop_watches)
         play(driver, [ComponentCrash(component=CONTROLLER_MANAGER, seconds=2.0)], settle=5.0)
         driver.call(deliver_again)
-        steps: list[Operation | Fault] = [Scale(name="web", replicas=5)]
+        steps: list[Step] = [Scale(name="web", replicas=5)]
         seen = []
         for _ in range(13):  # every 50 s, through the next instance's own watch timeouts
             in_order, caches, liveness, foreign = play(driver, steps, settle=50.0)
