@@ -387,6 +387,35 @@ def test_an_earlier_delayed_item_wakes_a_getter_waiting_for_a_later_one() -> Non
     assert run_virtual(main) == ("soon", 3.0)
 
 
+class ShortClock:
+    """A clock that, woken at a deadline, reads it back a hair short (float rounding of the
+    loop's origin), and refuses to sleep more than a few times."""
+
+    def __init__(self) -> None:
+        self.reading = 0.0
+        self.sleeps = 0
+
+    def now(self) -> float:
+        return self.reading
+
+    async def sleep_until(self, deadline: float) -> None:
+        self.sleeps += 1
+        if self.sleeps > 3:
+            raise AssertionError("the worker waits for the same deadline again and again")
+        await asyncio.sleep(0)
+        self.reading = deadline - 1e-12
+
+
+def test_a_worker_woken_at_an_items_deadline_takes_it_whatever_the_clock_reads() -> None:
+    async def main(clock: Clock) -> tuple[str | None, int]:
+        short = ShortClock()
+        queue: AsyncWorkQueue[str] = AsyncWorkQueue(short)
+        queue.add_after("a", 5.0)
+        return await queue.get(), short.sleeps
+
+    assert run_virtual(main) == ("a", 1)
+
+
 def test_a_rate_limited_item_is_handed_out_after_its_backoff() -> None:
     async def main(clock: Clock) -> tuple[float, str | None, float]:
         queue: AsyncWorkQueue[str] = AsyncWorkQueue(clock)
