@@ -40,6 +40,7 @@ from k8s_actors.messages import (
     Update,
     UserInfo,
     Watch,
+    WatchEvent,
 )
 
 __all__ = ["APISERVER", "ApiClient", "Deadline", "KindRef", "resource_info"]
@@ -92,7 +93,7 @@ class ApiClient:
         # that one's watch events to the address (no connection closes with the actor), and
         # with ids restarting at 1 they would land in this client's streams. Each watch sends
         # a request, so an earlier incarnation's ids all lie at or below the bus's count now.
-        self.watches = WatchRouter(first_id=ctx.bus.sent + 1)
+        self.watches = WatchRouter(first_id=ctx.bus.sent + 1, on_orphan=self._stop_orphan)
 
     # -- transport -------------------------------------------------------------------------------
 
@@ -382,6 +383,21 @@ class ApiClient:
                 self._stop_watch(stream)
             raise
         return stream
+
+    def _stop_orphan(self, event: WatchEvent) -> None:
+        """Stop a watch of an earlier actor at this address that the server still streams."""
+        try:
+            info = REGISTRY.for_object(event.obj)  # type: ignore[arg-type]
+        except LookupError:
+            return  # an ERROR's Status: the server has ended that watch itself
+        stop = StopWatch(
+            resource=info.resource,
+            group=info.group,
+            watch_id=event.watch_id,
+            user=self.user,
+            user_agent=self.user_agent,
+        )
+        self.ctx.send(self.server, stop)
 
     def _stop_watch(self, stream: WatchStream) -> None:
         self.watches.unregister(stream)

@@ -119,9 +119,14 @@ class WatchStream:
 class WatchRouter:
     """Hands each incoming `WatchEvent` to the stream of its watch id."""
 
-    def __init__(self, first_id: int = 1) -> None:
+    def __init__(
+        self, first_id: int = 1, on_orphan: Callable[[WatchEvent], None] | None = None
+    ) -> None:
         self._streams: dict[int, WatchStream] = {}
         self._last_id = first_id - 1
+        self._first_id = first_id
+        self._on_orphan = on_orphan
+        self._orphans: dict[int, None] = {}
 
     def next_id(self) -> int:
         self._last_id += 1
@@ -145,7 +150,15 @@ class WatchRouter:
             return False
         stream = self._streams.get(event.watch_id)
         if stream is None:
-            return True  # a late event of a stopped watch: drop it
+            # A late event of a stopped watch: drop it. Below the first id, it is a watch of an
+            # earlier actor at this address that the server still streams (its StopWatch was
+            # lost): `on_orphan` has it stopped, once, as a peer resets a dead connection.
+            watch_id = event.watch_id
+            if watch_id < self._first_id and watch_id not in self._orphans:
+                self._orphans[watch_id] = None
+                if self._on_orphan is not None:
+                    self._on_orphan(event)
+            return True
         stream.push(StreamEvent(event.type, event.obj, envelope.ctx), event.seq)
         if stream.closed:
             self.unregister(stream)

@@ -156,3 +156,24 @@ def test_a_watch_whose_answer_was_lost_is_stopped_at_the_server() -> None:
         assert rule.dropped and watchers_of(cluster, "probe") == []
 
     serve(body)
+
+
+def test_a_predecessors_watch_still_streamed_to_the_address_is_stopped_at_its_first_event() -> None:
+    """An actor that went away without stopping its watch (its StopWatch lost) leaves it
+    streaming to the address; the next actor there stops it at the first event it gets, and
+    keeps its own watches."""
+
+    async def body(cluster: Cluster) -> None:
+        before = (await cluster.component()).api
+        await before.watch(ConfigMap, "default")
+        await cluster.supervisor.stop("probe")
+        api = (await cluster.component()).api
+        mine = await api.watch(ConfigMap, "default")
+        assert len(watchers_of(cluster, "probe")) == 2
+        await api.create(config_map("a"))
+        await api.create(config_map("b"))
+        await cluster.settle()
+        assert watchers_of(cluster, "probe") == [mine.watch_id]
+        assert [(await anext(mine)).obj.metadata.name for _ in range(2)] == ["a", "b"]
+
+    serve(body)
