@@ -126,6 +126,46 @@ def config_maps(draw: st.DrawFn) -> dict[str, Any]:
 
 
 @st.composite
+def secrets(draw: st.DrawFn) -> dict[str, Any]:
+    """An Opaque Secret with one or two keys (stringData, as a user writes it)."""
+    data = draw(
+        st.dictionaries(
+            st.sampled_from(("password", "token")), st.sampled_from(("s3cret", "x")), max_size=2
+        )
+    )
+    name = draw(st.sampled_from(("credentials", "keys")))
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": name},
+        "type": "Opaque",
+        "stringData": data,
+    }
+
+
+@st.composite
+def pods(draw: st.DrawFn, names: tuple[str, ...] = APP_NAMES) -> dict[str, Any]:
+    """A bare Pod (no controller) of one application: a catalogue image, a small CPU request.
+
+    Its labels lack pod-template-hash, so no Deployment's ReplicaSet adopts it."""
+    app = draw(st.sampled_from(names))
+    container = {
+        "name": "app",
+        "image": draw(st.sampled_from(IMAGES)),
+        "resources": {"requests": {"cpu": draw(st.sampled_from(("100m", "250m")))}},
+    }
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": f"{app}-solo", "labels": {"app": app}},
+        "spec": {
+            "restartPolicy": draw(st.sampled_from(("Always", "Never"))),
+            "containers": [container],
+        },
+    }
+
+
+@st.composite
 def services(draw: st.DrawFn, names: tuple[str, ...] = APP_NAMES) -> dict[str, Any]:
     """A ClusterIP Service selecting one application's pods."""
     name = draw(st.sampled_from(names))
@@ -165,7 +205,9 @@ def operations(
     name = st.sampled_from(names)
     node = st.sampled_from(nodes)
     kinds = st.sampled_from(("deployment", "configmap", "service"))
-    manifests = st.one_of(deployments(names), config_maps(), services(names))
+    manifests = st.one_of(
+        deployments(names), config_maps(), services(names), secrets(), pods(names)
+    )
     choices: list[st.SearchStrategy[Operation]] = [
         st.builds(Apply, manifest=manifests),
         st.builds(Scale, name=name, replicas=st.integers(0, 5)),
