@@ -6,7 +6,9 @@ seconds for the node IPAM controller to give it a podCIDR, renews its Lease in k
 every 10 s and posts node status (`nodestatus`), watches only its own pods (field selector
 spec.nodeName=<node>), admits each new pod in creation order (`admission`) and hands it to a
 `worker.PodWorker`. When it starts with a runtime that already holds containers (after a crash
-or a node coming back) it adopts those of pods it still has and kills the others.
+or a node coming back) it adopts those of pods it still has and kills the others. Every 10 s
+(the status manager's syncPeriod) it rewrites the status of each pod whose API copy diverged
+from the kubelet's own (Ready=False set by the node lifecycle controller, say).
 Neighbours: `nodestatus` (Node and Lease), `worker` (pod workers), `runtime` (owned by the
 cluster), `k8s_actors.client` (API client and informers).
 """
@@ -87,6 +89,7 @@ class Kubelet(ComponentActor):
         informers.start()
         await self.pods.wait_synced()
         self._reconcile_runtime()
+        status.after_sync = self._reconcile_statuses
 
     # -- pod events --------------------------------------------------------------------------------
 
@@ -143,6 +146,13 @@ class Kubelet(ComponentActor):
         worker = self.workers.get(pod_uid)
         if worker is not None:
             worker.poke()
+
+    async def _reconcile_statuses(self) -> None:
+        """syncBatch's reconcile, run on the node status tick (every 10 s, as syncPeriod):
+        rewrite each pod status whose API copy diverged from the kubelet's own."""
+        for worker in list(self.workers.values()):
+            if worker.status_diverged():
+                await worker.reconcile_status(self.ctx.child_span(None))
 
     # -- traffic: kubectl exec and HTTP to this node's pods (modules `exec`, `nettraffic`) ---------
 

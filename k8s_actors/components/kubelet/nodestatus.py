@@ -13,6 +13,8 @@ Neighbours: `agent` (runs these), `node` (shared context), the Node informer of 
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 import msgspec
 
 from k8s_actors.api.meta import ObjectMeta, OwnerReference
@@ -149,6 +151,9 @@ class NodeStatusLoop:
         self.uid = ""
         self._posted: NodeStatus | None = None
         self._posted_at = 0.0
+        # Work that shares this 10 s tick (the agent's pod status reconcile): a timer of its
+        # own would reorder the timers that fall due at one instant.
+        self.after_sync: Callable[[], Awaitable[None]] | None = None
 
     async def register(self) -> None:
         node = self.node
@@ -199,6 +204,8 @@ class NodeStatusLoop:
                 await self.sync()
             except ApiError as error:
                 node.log.warning("kubelet_node_status_failed", error=str(error))
+            if self.after_sync is not None:
+                await self.after_sync()
             await node.ctx.clock.sleep(STATUS_UPDATE_FREQUENCY)
 
     async def sync(self) -> None:

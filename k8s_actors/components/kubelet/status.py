@@ -4,7 +4,10 @@ Role: pure functions from what the kubelet knows (the pod, the runtime's contain
 reasons of the last sync, probe results) to a core/v1 PodStatus. `get_phase` follows getPhase of
 pkg/kubelet/kubelet_pods.go (1.29+, sidecar aware); the conditions follow
 pkg/kubelet/status/generate.go and keep their lastTransitionTime while unchanged, as the status
-manager does; a terminal phase never changes. Neighbours: `podworker` (builds and writes the
+manager does; a terminal phase never changes. `needs_reconcile` and `reconciled_status` are
+the status manager's periodic reconcile: a status in the API that differs, in what the kubelet
+owns, from the one the kubelet wrote (another party set Ready=False, say) is written again.
+Neighbours: `podworker` (builds and writes the
 status), `runtime` (container records), `config` (image names).
 """
 
@@ -378,3 +381,39 @@ def pod_status(
         init_container_statuses=tuple(init_statuses),
         container_statuses=tuple(statuses),
     )
+
+
+# -- reconcile (status_manager.go: needsReconcile, isPodStatusByKubeletEqual, mergePodStatus) -----
+
+
+def _owned_conditions(status: PodStatus) -> dict[str, tuple[str, str, str]]:
+    return {
+        c.type: (c.status, c.reason, c.message)
+        for c in status.conditions
+        if c.type in KUBELET_CONDITIONS
+    }
+
+
+def needs_reconcile(api: PodStatus, cached: PodStatus) -> bool:
+    """Whether the API's status differs from the kubelet's own in what the kubelet owns.
+
+    Its own conditions compare by status, reason and message (not by their times); conditions
+    of other writers and nominatedNodeName are ignored; every other field must be equal
+    (isPodStatusByKubeletEqual of pkg/kubelet/status/status_manager.go).
+    """
+    if api == cached:
+        return False
+    if _owned_conditions(api) != _owned_conditions(cached):
+        return True
+    aligned = replace(
+        api, conditions=cached.conditions, nominated_node_name=cached.nominated_node_name
+    )
+    return aligned != cached
+
+
+def reconciled_status(api: PodStatus, cached: PodStatus) -> PodStatus:
+    """The kubelet's status with the conditions of other writers kept from the API's copy
+    (mergePodStatus): what the reconcile writes."""
+    others = [c for c in api.conditions if c.type not in KUBELET_CONDITIONS]
+    own = [c for c in cached.conditions if c.type in KUBELET_CONDITIONS]
+    return replace(cached, conditions=(*others, *own), nominated_node_name=api.nominated_node_name)

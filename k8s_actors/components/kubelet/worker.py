@@ -3,7 +3,8 @@
 Role: pod_workers.go and the sync loop of the kubelet for one pod. A sync reads the runtime,
 runs the probes due, asks `podworker.compute_pod_actions` what to do, does it (kill, sandbox and
 CNI, then `containers.start_container` for each container to start) and writes the status
-through the status subresource when it changed. A worker wakes on a change of the pod's spec or
+through the status subresource when it changed; `reconcile_status` writes it again when another
+party changed what the kubelet owns. A worker wakes on a change of the pod's spec or
 deletion (status-only updates do not sync, as in the kubelet's config source), on a container
 exit, on a probe tick that matters, and after a failed step (10-15 s). A pod with a
 deletionTimestamp is killed (preStop, stop, sandbox removed) and then deleted with grace 0; a
@@ -31,7 +32,9 @@ from k8s_actors.components.kubelet.status import (
     ContainerView,
     container_status,
     is_sidecar,
+    needs_reconcile,
     pod_status,
+    reconciled_status,
 )
 from k8s_actors.kernel import KernelError, TraceContext
 
@@ -60,7 +63,8 @@ class PodWorker:
         self.unhealthy: dict[str, str] = {}
         self.seen_exits: dict[str, None] = {}
         self.retry_at: float | None = None
-        self.written: PodStatus | None = None
+        self.written: PodStatus | None = None  # the status manager's cached status
+        self._checked: PodStatus | None = None  # an API status found equal to `written`
         self._dirty = True
         self._wakeup = anyio.Event()
 
@@ -362,6 +366,7 @@ class PodWorker:
 
     async def _put_status(self, status: PodStatus, span: TraceContext) -> None:
         if status == (self.written or self.pod.status):
+            self.written = self.written or status
             return
         node = self.node
         for _ in range(3):
@@ -385,6 +390,40 @@ class PodWorker:
                 pod_ip=status.pod_ip,
             )
             return
+
+    def status_diverged(self) -> bool:
+        """Whether the API's copy of the status strayed from the one this worker wrote.
+
+        Cheap for the many pods that did not: an API status once found equal is recognised by
+        identity afterwards, so an unchanged pod costs one comparison of references.
+        """
+        written, current = self.written, self.pod.status
+        if written is None or self.done or self.gone or current is self._checked:
+            return False
+        if needs_reconcile(current, written):
+            return True
+        self._checked = current
+        return False
+
+    async def reconcile_status(self, span: TraceContext) -> None:
+        """Write the cached status again over a diverging one (syncBatch's reconcile); a
+        failed write is left to the next period."""
+        written = self.written
+        if written is None:
+            return
+        status = reconciled_status(self.pod.status, written)
+        try:
+            stored = await self.node.api.update_status(replace(self.pod, status=status), span=span)
+        except ApiError as error:
+            self.node.log.info(
+                "kubelet_status_reconcile_failed", ctx=span, obj=self.pod, error=str(error)
+            )
+            return
+        self.pod = stored
+        self.written = status
+        self.node.log.info(
+            "kubelet_status_reconciled", ctx=span, obj=stored, ready=_condition(status, "Ready")
+        )
 
     async def _reject(self, span: TraceContext) -> None:
         reason, detail = self.rejection

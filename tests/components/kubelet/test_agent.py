@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from msgspec.structs import replace
+
 from k8s_actors.api.objects.machinery import DeleteOptions
 from k8s_actors.api.objects.pod import ContainerStatus, Pod
-from k8s_actors.messages import Delete, Get, ListRequest
+from k8s_actors.messages import Delete, Get, ListRequest, Update
 from tests.components.kubelet.harness import NODE, KubeletNode, with_kubelet
 
 NGINX = """
@@ -319,5 +321,38 @@ def test_a_stopped_kubelet_stops_renewing_its_lease() -> None:
         await node.api.supervisor.stop(node.address)
         await node.wait(60)
         assert (await node.api.ok(where)).spec.renew_time == before
+
+    with_kubelet(body)
+
+
+def test_a_ready_false_written_by_another_party_is_rewritten_within_the_sync_period() -> None:
+    """The status manager's reconcile (syncPeriod 10 s): MarkPodsNotReady does not stick on a
+    pod whose containers are ready; the original lastTransitionTime comes back with it."""
+
+    async def body(node: KubeletNode) -> None:
+        await node.wait(6)
+        await node.create(NGINX)
+        await node.wait(8)
+        pod = await node.pod("web")
+        ready = next(c for c in pod.status.conditions if c.type == "Ready")
+        assert ready.status == "True"
+        marked = tuple(
+            replace(c, status="False", last_transition_time="2030-01-01T00:00:00Z")
+            if c.type == "Ready"
+            else c
+            for c in pod.status.conditions
+        )
+        body_ = replace(pod, status=replace(pod.status, conditions=marked))
+        request = Update(
+            resource="pods", namespace="default", name="web", subresource="status", body=body_
+        )
+        await node.api.ok(request)
+        await node.wait(1)
+        assert _conditions(await node.pod("web"))["Ready"] == "False"
+        await node.wait(10)
+        healed = await node.pod("web")
+        again = next(c for c in healed.status.conditions if c.type == "Ready")
+        assert again.status == "True"
+        assert again.last_transition_time == ready.last_transition_time
 
     with_kubelet(body)

@@ -9,6 +9,7 @@ ok (terminated 0), err (terminated 1), none (no status).
 
 from __future__ import annotations
 
+import msgspec
 import pytest
 
 from k8s_actors.api.objects.container import Container
@@ -21,12 +22,15 @@ from k8s_actors.api.objects.pod import (
     PodCondition,
     PodReadinessGate,
     PodSpec,
+    PodStatus,
 )
 from k8s_actors.components.kubelet.status import (
     containers_ready,
     get_phase,
     initialized,
+    needs_reconcile,
     pod_ready,
+    reconciled_status,
 )
 
 RUNNING = ContainerState(running=ContainerStateRunning(started_at="2025-01-01T00:00:00Z"))
@@ -152,3 +156,62 @@ def test_initialized_waits_for_init_containers_and_started_sidecars() -> None:
     assert condition.message == "containers with incomplete status: [s1]"
     spec, statuses = case("Always", "i1=ok s1:side=run", "c1=none")
     assert initialized(spec, statuses, "Pending").status == "True"
+
+
+# -- the status manager's reconcile -------------------------------------------------------------
+
+
+def _cond(kind: str, value: str, at: str = "2025-01-01T00:00:10Z") -> PodCondition:
+    return PodCondition(type=kind, status=value, last_transition_time=at)
+
+
+CACHED = PodStatus(
+    phase="Running",
+    conditions=(_cond("Ready", "True"), _cond("ContainersReady", "True")),
+    pod_ip="10.244.1.2",
+)
+
+
+def test_a_ready_false_written_by_another_party_needs_reconcile() -> None:
+    """The node lifecycle controller's Ready=False differs from the kubelet's Ready=True."""
+    marked = PodStatus(
+        phase="Running",
+        conditions=(
+            _cond("Ready", "False", "2025-01-01T00:05:00Z"),
+            _cond("ContainersReady", "True"),
+        ),
+        pod_ip="10.244.1.2",
+    )
+    assert needs_reconcile(marked, CACHED)
+
+
+def test_times_and_conditions_of_other_writers_do_not_need_reconcile() -> None:
+    """Only what the kubelet owns counts: not transition times, not DisruptionTarget."""
+    api = PodStatus(
+        phase="Running",
+        conditions=(
+            _cond("DisruptionTarget", "True"),
+            _cond("Ready", "True", "2025-01-01T00:00:11Z"),
+            _cond("ContainersReady", "True"),
+        ),
+        nominated_node_name="node-2",
+        pod_ip="10.244.1.2",
+    )
+    assert not needs_reconcile(api, CACHED)
+    assert not needs_reconcile(CACHED, CACHED)
+
+
+def test_a_field_the_kubelet_owns_outside_conditions_needs_reconcile() -> None:
+    assert needs_reconcile(msgspec.structs.replace(CACHED, pod_ip="10.244.1.9"), CACHED)
+
+
+def test_the_reconciled_status_keeps_other_writers_conditions_and_the_kubelets_own() -> None:
+    api = PodStatus(
+        phase="Running",
+        conditions=(_cond("DisruptionTarget", "True"), _cond("Ready", "False")),
+        pod_ip="10.244.1.2",
+    )
+    merged = reconciled_status(api, CACHED)
+    kinds = [(c.type, c.status) for c in merged.conditions]
+    assert kinds == [("DisruptionTarget", "True"), ("Ready", "True"), ("ContainersReady", "True")]
+    assert merged.conditions[1].last_transition_time == "2025-01-01T00:00:10Z"
