@@ -52,7 +52,11 @@ class EtcdTxn(Message, frozen=True, kw_only=True):
 
 
 class EtcdWatch(Message, frozen=True, kw_only=True):
-    """Start a watch stream; events flow back as `EtcdWatchEvents` tagged with `watch_id`."""
+    """Start a watch stream; events flow back as `EtcdWatchEvents` tagged with `watch_id`.
+
+    Sent as a request, it is answered once the watch is created (etcd's `created` response),
+    with an `EtcdReply`, or with its `error` and `compact_revision` when `start_revision` is
+    compacted."""
 
     watch_id: int
     key: str
@@ -115,9 +119,13 @@ class EtcdReply(Message, frozen=True, kw_only=True):
 
 
 class EtcdWatchEvents(Message, frozen=True, kw_only=True):
-    """A batch of events of one write, or the cancellation of a compacted watch."""
+    """A batch of events of one write, or the cancellation of a compacted watch.
+
+    `seq` numbers the batches of one watch from 1: a watch is one gRPC stream, where nothing is
+    lost without the stream breaking, so a gap tells its owner that the watch is broken."""
 
     watch_id: int
     events: tuple[EtcdEvent, ...] = ()
     canceled: bool = False
     compact_revision: int = 0
+    seq: int = 0

@@ -285,3 +285,43 @@ def test_put_with_unknown_lease_is_an_error() -> None:
         assert reply.revision == 1
 
     _serve_etcd(body)
+
+
+def test_watch_batches_are_numbered_from_one_per_watch() -> None:
+    """Each watch numbers its own batches 1, 2, ...: a gap shows its owner that one was lost."""
+
+    async def body(api: Api) -> None:
+        client = await api.recorder("client")
+        client.ctx.send(ETCD, EtcdWatch(watch_id=1, key="/"))
+        await _put(api, "/a", 1)
+        client.ctx.send(ETCD, EtcdWatch(watch_id=2, key="/"))
+        await _put(api, "/b", 2)
+        await _put(api, "/c", 3)
+        await api.settle()
+        numbered = [(batch.watch_id, batch.seq) for batch in client.etcd_batches]
+        assert numbered == [(1, 1), (1, 2), (2, 1), (1, 3), (2, 2)]
+
+    _serve_etcd(body)
+
+
+def test_a_watch_sent_as_a_request_is_answered_once_created() -> None:
+    """An EtcdWatch request is answered when the watch exists (its replay already sent), or
+    with the compaction error and revision when its start revision is compacted."""
+
+    async def body(api: Api) -> None:
+        for i in range(3):
+            await _put(api, "/k", i)  # revisions 2..4
+        client = await api.recorder("client")
+        created = (await client.ctx.request(ETCD, EtcdWatch(watch_id=1, key="/"))).payload
+        assert isinstance(created, EtcdReply)
+        assert (created.revision, created.error) == (4, "")
+        await _ask(api, EtcdCompact(revision=3))
+        old = EtcdWatch(watch_id=2, key="/", start_revision=2)
+        refused = (await client.ctx.request(ETCD, old)).payload
+        assert isinstance(refused, EtcdReply)
+        assert refused.error == "mvcc: required revision has been compacted"
+        assert refused.compact_revision == 3
+        await api.settle()
+        assert client.etcd_batches == []  # answered, not cancelled on the stream
+
+    _serve_etcd(body)

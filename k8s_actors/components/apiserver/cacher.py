@@ -4,7 +4,9 @@ Role: the apiserver-wide half of the cacher. It routes each etcd event to the `R
 its resource (by storage prefix), turns it into ADDED / MODIFIED / DELETED, records it in the
 window and hands it to the interested watchers. Lists and watch starts follow Kubernetes'
 resourceVersion rules. Neighbours: `watchcache` (per-resource state), `server` (feeds etcd events
-and the emit function), `handlers` (lists).
+and the emit function), `handlers` (lists). The etcd watch that feeds it is numbered per batch: a
+lost batch breaks it, and kube-apiserver watches again from `revision`, or relists into `load`
+when that revision is compacted (`cacher_stream`).
 """
 
 from __future__ import annotations
@@ -55,19 +57,28 @@ class WatchCache:
     # -- feeding ---------------------------------------------------------------------------------
 
     def load(self, items: list[tuple[str, Any, int]], revision: int) -> None:
-        """Initial state from a range read at `revision`."""
+        """The state of a range read at `revision`: at start, or replacing the cache on a relist
+        (an object absent from the list was deleted meanwhile)."""
+        listed: dict[str, None] = {}
         for key, obj, mod_revision in items:
+            listed[key] = None
             cache = self._cache_for(key)
             if cache is not None:
                 cache.put(key, with_revision(obj, mod_revision))
+        for cache in self._by_prefix.values():
+            for key in [key for key in cache.objects if key not in listed]:
+                cache.remove(key)
         for cache in self._by_prefix.values():
             cache.floor = revision
         self.revision = revision
 
     def apply(self, events: tuple[EtcdEvent, ...]) -> None:
         now = self._now()
+        seen = self.revision
         for event in events:
             kv = event.kv
+            if kv.mod_revision <= seen:
+                continue  # already applied: a stream opened again never goes back, but be sure
             self.revision = max(self.revision, kv.mod_revision)
             cache = self._cache_for(kv.key)
             if cache is None:
@@ -122,13 +133,13 @@ class WatchCache:
     def stop(self, info: ResourceInfo, owner: str, watch_id: int) -> Watcher | None:
         return self.resource(info).remove_watcher(owner, watch_id)
 
-    def stop_all(self, owner: str) -> list[Watcher]:
-        """Forget every watch `owner` has open; the watchers removed, by resource."""
+    def stop_all(self, owner: str | None) -> list[Watcher]:
+        """Forget every watch `owner` (None: anyone) has open; the watchers removed, by resource."""
         stopped: list[Watcher] = []
         for cache in self._by_prefix.values():
             for watcher in list(cache.all_watchers()):
-                if watcher.owner == owner:
-                    cache.remove_watcher(owner, watcher.watch_id)
+                if owner is None or watcher.owner == owner:
+                    cache.remove_watcher(watcher.owner, watcher.watch_id)
                     stopped.append(watcher)
         return stopped
 

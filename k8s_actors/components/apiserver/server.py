@@ -3,7 +3,9 @@
 Role: receives API requests, runs each through the pipeline in Kubernetes' order (authentication,
 authorization, admission, validation, storage; every stage traced) in its own task, and answers
 with the object or a Status. At start it lists etcd, keeps a watch on `/registry/` to feed its
-watch cache, and creates the initial namespaces. Watches are served from the cache.
+watch cache, and creates the initial namespaces. Watches are served from the cache. A broken etcd
+watch (a lost batch, or an `EtcdWatch` unanswered) is opened again from the cache's revision, and
+a compacted one relists, ending every client watch (`cacher_stream` judges each batch).
 Neighbours: `handlers`, `deletion`, `subresources` (the verbs), `cacher` (watch cache), `storage`
 (etcd); on the bus, `etcd-0` behind it and every client in front.
 """
@@ -18,6 +20,7 @@ from k8s_actors.api.objects.machinery import List
 from k8s_actors.api.registry import REGISTRY
 from k8s_actors.components.apiserver import deletion, handlers, serviceips, subresources
 from k8s_actors.components.apiserver.cacher import WatchCache
+from k8s_actors.components.apiserver.cacher_stream import EtcdStream, Verdict
 from k8s_actors.components.apiserver.context import Call, Server, resolve
 from k8s_actors.components.apiserver.errors import ApiError, internal, service_unavailable
 from k8s_actors.components.apiserver.storage import ETCD_ADDRESS, Storage
@@ -30,6 +33,7 @@ from k8s_actors.messages import (
     Delete,
     DeleteCollection,
     Discovery,
+    EtcdCancelWatch,
     EtcdRange,
     EtcdReply,
     EtcdWatch,
@@ -46,7 +50,9 @@ from k8s_actors.messages import (
 
 APISERVER_ADDRESS = "kube-apiserver"
 INITIAL_NAMESPACES = ("default", "kube-node-lease", "kube-public", "kube-system")
-ETCD_WATCH_ID = 1
+ETCD_WATCH_ID = 1  # the first etcd watch; each one opened again takes the next id
+# How long an EtcdWatch may go unanswered before it is taken as lost and sent again.
+ETCD_WATCH_TIMEOUT = 10.0
 BOOKMARK_INTERVAL = 60.0
 # --etcd-compaction-interval: every 5 minutes the apiserver compacts etcd up to the revision it
 # saw at the previous tick (k8s.io/apiserver/pkg/storage/storagebackend/factory/etcd3.go compactor).
@@ -60,6 +66,7 @@ class ApiServer(Actor):
         self.ready = False
         self._held: list[Envelope] = []
         self.server: Server | None = None
+        self._etcd_stream = EtcdStream()
 
     # -- start-up --------------------------------------------------------------------------------
 
@@ -72,24 +79,18 @@ class ApiServer(Actor):
     async def _bootstrap(self) -> None:
         server = self._server
         span = self.ctx.child_span(None)
+        relist = server.cache.revision > 0
         while True:
-            try:
-                reply = (
-                    await self.ctx.request(
-                        self.etcd, EtcdRange(key="/registry/", prefix=True), span
-                    )
-                ).payload
+            reply = await self._list_etcd(span)
+            items = [(kv.key, kv.value, kv.mod_revision) for kv in reply.kvs]
+            server.cache.load(items, reply.revision)
+            serviceips.rebuild(server)  # Service IP and port allocations, from the cached Services
+            if await self._watch_etcd(span):
                 break
-            except KernelError:
-                await self.ctx.clock.sleep(1.0)  # etcd not up yet: retry as the real one does
-        assert isinstance(reply, EtcdReply)
-        server.cache.load([(kv.key, kv.value, kv.mod_revision) for kv in reply.kvs], reply.revision)
-        serviceips.rebuild(server)  # Service IP and port allocations, from the cached Services
-        self.ctx.send(
-            self.etcd,
-            EtcdWatch(watch_id=ETCD_WATCH_ID, key="/registry/", start_revision=reply.revision + 1),
-            span,
-        )
+        if relist:
+            # The cacher ends every watch when its reflector relists (cacher.go startCaching's
+            # terminateAllWatchers): what they missed is only in the new list.
+            self._close_all_watches()
         await self._ensure_namespaces(span)
         await server.wait_for_revision(await server.storage.revision(span))
         await serviceips.ensure_kubernetes_service(server, self._handle, self.ctx.child_span(span))
@@ -101,8 +102,49 @@ class ApiServer(Actor):
         held, self._held = self._held, []
         for envelope in held:
             self.receive(envelope)
-        self.ctx.tasks.start_soon(self._bookmarks)
-        self.ctx.tasks.start_soon(self._compactor)
+        if not relist:
+            self.ctx.tasks.start_soon(self._bookmarks)
+            self.ctx.tasks.start_soon(self._compactor)
+
+    async def _list_etcd(self, span: TraceContext) -> EtcdReply:
+        while True:
+            try:
+                request = EtcdRange(key="/registry/", prefix=True)
+                reply = (await self.ctx.request(self.etcd, request, span)).payload
+            except KernelError:
+                await self.ctx.clock.sleep(1.0)  # etcd not up yet: retry as the real one does
+                continue
+            assert isinstance(reply, EtcdReply)
+            return reply
+
+    async def _watch_etcd(self, span: TraceContext | None) -> bool:
+        """Open a new etcd watch from the cache's next revision, again until etcd answers;
+        False when that revision is compacted (the cache must relist). A watch opened meanwhile
+        by a later call supersedes this one, which then gives up."""
+        stream = self._etcd_stream
+        while True:
+            watch_id, previous = stream.open()
+            if previous:
+                self.ctx.send(self.etcd, EtcdCancelWatch(watch_id=previous), span)
+            start = self._server.cache.revision + 1
+            request = EtcdWatch(watch_id=watch_id, key="/registry/", start_revision=start)
+            try:
+                envelope = await self.ctx.request(
+                    self.etcd, request, span, timeout=ETCD_WATCH_TIMEOUT
+                )
+            except KernelError:
+                if stream.watch_id != watch_id:
+                    return True
+                self.ctx.log.info("etcd_watch_retried", watch_id=watch_id, revision=start)
+                continue
+            reply = envelope.payload
+            assert isinstance(reply, EtcdReply)
+            if stream.watch_id != watch_id:
+                return True
+            if reply.error:
+                stream.close()
+                return False
+            return True
 
     async def _ensure_namespaces(self, span: TraceContext) -> None:
         info = REGISTRY.for_name("namespaces")
@@ -144,14 +186,37 @@ class ApiServer(Actor):
             self.ctx.spawn(self._serve(envelope))
 
     def _on_etcd_events(self, batch: EtcdWatchEvents) -> None:
-        if batch.canceled:
-            # Our etcd watch fell behind a compaction: start again from a fresh list.
-            self.ready = False
-            self.ctx.tasks.start_soon(self._bootstrap)
-            return
+        match self._etcd_stream.judge(batch):
+            case Verdict.STALE:
+                # A watch this server no longer follows (an earlier one, or one of its previous
+                # incarnation) still streams: end it.
+                self.ctx.send(self.etcd, EtcdCancelWatch(watch_id=batch.watch_id))
+                return
+            case Verdict.GAP:
+                # A batch was lost: the stream is broken. Watch again from the cache's revision.
+                self.ctx.log.info(
+                    "etcd_watch_broken",
+                    watch_id=batch.watch_id,
+                    revision=self._server.cache.revision,
+                )
+                self.ctx.tasks.start_soon(self._rewatch_etcd)
+                return
+            case Verdict.CANCELED:
+                self._relist()
+                return
         self._server.cache.apply(batch.events)
         serviceips.observe_events(self._server, batch.events)  # Service IPs and ports held
         self._server.wake_waiters()
+
+    async def _rewatch_etcd(self) -> None:
+        if not await self._watch_etcd(None):
+            self._relist()
+
+    def _relist(self) -> None:
+        """The etcd watch fell behind a compaction (410 Gone): start again from a fresh list."""
+        self._etcd_stream.close()
+        self.ready = False
+        self.ctx.tasks.start_soon(self._bootstrap)
 
     def _emit(self, watcher: Watcher, kind: str, obj: Any, span: TraceContext | None) -> None:
         watcher.sent += 1
@@ -209,11 +274,19 @@ class ApiServer(Actor):
         serving them (a restart, its watch cache re-initialised): each gets a final ERROR, after
         which its informer lists and watches again. Returns how many were ended."""
         closed = self._server.cache.stop_all(owner)
+        self._end_watches(closed)
+        self.ctx.log.info("watches_closed", watcher=owner, count=len(closed))
+        return len(closed)
+
+    def _close_all_watches(self) -> None:
+        closed = self._server.cache.stop_all(None)
+        self._end_watches(closed)
+        self.ctx.log.info("watches_closed", watcher="*", count=len(closed))
+
+    def _end_watches(self, closed: list[Watcher]) -> None:
         status = internal("watch closed by the server").status
         for watcher in closed:
             self._emit(watcher, "ERROR", status, None)
-        self.ctx.log.info("watches_closed", watcher=owner, count=len(closed))
-        return len(closed)
 
     async def _bookmarks(self) -> None:
         while True:

@@ -2,7 +2,9 @@
 
 Role: wraps `k8s_actors.store.Store` and answers the etcd protocol of `k8s_actors.messages.etcd`
 (range, txn, watch, compact, leases). kube-apiserver is its only client, as in Kubernetes. Watch
-streams are sent as one `EtcdWatchEvents` per write transaction, in revision order. Leases expire
+streams are sent as one `EtcdWatchEvents` per write transaction, in revision order, numbered per
+watch (`seq` from 1) so that a lost batch shows as a gap; an `EtcdWatch` sent as a request is
+answered once the watch exists, so that a lost one can be retried. Leases expire
 on the simulated clock: a single timer is kept at the earliest expiry. A crash loses nothing here
 but the open watches (a real member keeps its data on disk; the store object outlives the actor).
 Neighbours: `k8s_actors.store` (the data), component `apiserver` (the client).
@@ -151,10 +153,14 @@ class Etcd(Actor):
             # it would hand the owner every event twice.
             previous.cancel()
 
+        sent = 0
+
         def forward(events: list[Event]) -> None:
+            nonlocal sent
+            sent += 1
             batch = tuple(_event(e) for e in events)
             span = events[-1].meta if events else None
-            self.ctx.send(owner, EtcdWatchEvents(watch_id=watch_id, events=batch), span)
+            self.ctx.send(owner, EtcdWatchEvents(watch_id=watch_id, events=batch, seq=sent), span)
 
         try:
             watcher = self.store.watch(
@@ -163,15 +169,22 @@ class Etcd(Actor):
                 start_revision=request.start_revision,
                 callback=forward,
             )
-        except StoreError:
-            self.ctx.send(
-                owner,
-                EtcdWatchEvents(
-                    watch_id=watch_id, canceled=True, compact_revision=self.store.compact_revision
-                ),
+        except StoreError as error:
+            compacted = self.store.compact_revision
+            if envelope.correlation:
+                reply = EtcdReply(
+                    revision=self.store.revision, error=str(error), compact_revision=compacted
+                )
+                self.ctx.reply(envelope, reply)
+                return
+            cancel = EtcdWatchEvents(
+                watch_id=watch_id, canceled=True, compact_revision=compacted, seq=1
             )
+            self.ctx.send(owner, cancel)
             return
         self._watchers[(owner, watch_id)] = watcher
+        if envelope.correlation:
+            self.ctx.reply(envelope, EtcdReply(revision=self.store.revision))
 
     def _lease(
         self, envelope: Envelope, request: EtcdLeaseGrant | EtcdLeaseKeepAlive | EtcdLeaseRevoke
