@@ -4,7 +4,8 @@ Role: everything between actors crosses here, as everything between Kubernetes c
 the network. Delivery order is (delivery time, sequence number): every message goes through one
 heap that a single pump drains in batches, so two runs with the same inputs deliver in the same
 order; no message overtakes an earlier one of its link and kind (TCP keeps a connection in
-order). Latency and loss come from `faults` and the run's seeded generator. Taps observe every
+order). Latency and loss come from `faults` and the run's seeded generator, except on links marked
+local (no network between them: a user's terminal and kubectl). Taps observe every
 delivery (the trace uses them). Neighbours: `mailbox` (receivers), `faults` (rules), `supervisor`
 (registers actors, pauses them).
 """
@@ -47,6 +48,7 @@ class Bus:
         self.faults: list[FaultRule] = []
         self.taps: list[Tap] = []
         self.link_latency: dict[tuple[str, str], float] = {}
+        self._local_links: dict[tuple[str, str], None] = {}
         self.sent = 0
         self._mailboxes: dict[str, Mailbox] = {}
         self._paused: dict[str, list[Envelope]] = {}
@@ -74,6 +76,12 @@ class Bus:
 
     def addresses(self) -> list[str]:
         return sorted(self._mailboxes)
+
+    def mark_local(self, one: str, other: str) -> None:
+        """No fault rule applies between `one` and `other`, either way: they share a machine,
+        so no network hop lies between them."""
+        self._local_links[(one, other)] = None
+        self._local_links[(other, one)] = None
 
     def pause(self, address: str) -> None:
         """Hold every message to or from `address` until `resume` (a frozen process)."""
@@ -162,7 +170,7 @@ class Bus:
         delay = self.default_latency
         if self.link_latency:
             delay = self.link_latency.get((envelope.src, envelope.dst), delay)
-        if self.faults:
+        if self.faults and (envelope.src, envelope.dst) not in self._local_links:
             verdict = judge_all(
                 self.faults, envelope.src, envelope.dst, self.groups, self.rng, envelope.payload
             )

@@ -202,6 +202,9 @@ class Cluster:
                     groups=(USER_ADDRESS,),
                 )
             )
+            # The user types into kubectl on their own machine: only kubectl's requests to the
+            # cluster cross the network, so network faults never lose the command itself.
+            self.bus.mark_local(USER_ADDRESS, KUBECTL_ADDRESS)
 
     async def _start_kubelets(self) -> None:
         catalogue = _catalogue(self.spec.images)

@@ -265,6 +265,24 @@ def test_loss_makes_requests_time_out() -> None:
     simulate(body)
 
 
+def test_a_link_marked_local_is_spared_by_faults_both_ways() -> None:
+    """With every message lost, a request and its reply between two addresses marked local
+    still arrive, while the same request from another address is lost."""
+
+    async def body(world: World) -> None:
+        async with world.supervisor() as supervisor:
+            await supervisor.start(ActorSpec("server", lambda: Echo("server")))
+            world.bus.faults.append(MessageLoss(rate=1.0))
+            world.bus.mark_local("terminal", "server")
+            reply = await world.bus.request("terminal", "server", "hi", timeout=1.0)
+            assert reply.payload == ("echo", "hi")
+            with pytest.raises(RequestTimeout):
+                await world.bus.request("client", "server", "hi", timeout=1.0)
+            await supervisor.stop("server")
+
+    simulate(body)
+
+
 def test_pause_holds_messages_both_ways_until_resume() -> None:
     """Messages to and from a paused address wait; resume releases them in send order."""
 

@@ -11,7 +11,7 @@ import pytest
 from k8s_actors.api.manifest import load_manifests
 from k8s_actors.api.objects import ConfigMap
 from k8s_actors.client.errors import AlreadyExists, ApiError, Invalid, NotFound
-from k8s_actors.kernel import run
+from k8s_actors.kernel import MessageLoss, run
 from k8s_actors.scenario.cluster import Cluster
 
 SETTINGS = """\
@@ -238,3 +238,20 @@ def test_reapplying_a_service_with_allocated_values_changes_nothing() -> None:
     before, after, node_port = run(main)
     assert before == after
     assert node_port == 30080
+
+
+def test_kubectl_under_loss_of_every_message_fails_at_its_own_timeout() -> None:
+    """Typing a command into kubectl crosses no network: with every message lost, the command
+    reaches kubectl, whose requests to kube-apiserver are lost, and it answers with an error
+    once they time out, long before the terminal's hour-long wait."""
+
+    async def body(cluster: Cluster) -> tuple[int, str, float]:
+        cluster.bus.faults.append(MessageLoss(rate=1.0))
+        started = cluster.clock.now()
+        result = await cluster.kubectl("get configmaps")
+        return result.exit_code, result.stderr, cluster.clock.now() - started
+
+    code, stderr, took = _on_cluster(body)
+    assert code == 1
+    assert "unable to return a response in time" in stderr
+    assert took == pytest.approx(60.0)  # one request's timeout, not the terminal's hour
