@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 
 from k8s_actors.scenario.cluster import Cluster
 from k8s_actors.testing import invariants
-from k8s_actors.testing.invariants import writes
+from k8s_actors.testing.invariants import watches, writes
 from k8s_actors.testing.invariants.deletion import DeletionHistory, foreground_deletion_waits
 from k8s_actors.testing.invariants.readiness import ReadinessHistory, endpoints_follow_readiness
 from k8s_actors.testing.invariants.replicas import ReplicaHistory, replicaset_creations_bounded
@@ -40,6 +40,11 @@ def _rollout_bounds(cluster: Cluster) -> Check:
 def _writes_carry_preconditions(cluster: Cluster) -> Check:
     log = writes.install(cluster)  # taps the bus from now on
     return lambda: invariants.writes_carry_preconditions(log)
+
+
+def _watch_events_in_order(cluster: Cluster) -> Check:
+    log = watches.install(cluster)  # taps the bus from now on
+    return lambda: invariants.watch_events_in_order(log)
 
 
 def _pod_transitions_legal(cluster: Cluster) -> Check:
@@ -81,6 +86,7 @@ SAFETY: dict[str, CheckFactory] = {
     "foreground_deletion_waits": _foreground_deletion_waits,
     "endpoints_follow_readiness": _endpoints_follow_readiness,
     "replicaset_creations_bounded": _replicaset_creations_bounded,
+    "watch_events_in_order": _watch_events_in_order,
 }
 """Properties that hold at every instant, checked after every step."""
 
@@ -89,6 +95,8 @@ LIVENESS: dict[str, CheckFactory] = {
     "owners_exist": _stateless(invariants.owners_exist),
     "endpoints_match_ready_pods": _stateless(invariants.endpoints_match_ready_pods),
     "no_copy_after_deletion": _stateless(invariants.no_copy_after_deletion),
+    "proxy_rules_match_ready_pods": _stateless(invariants.proxy_rules_match_ready_pods),
+    "informer_caches_converge": _stateless(invariants.informer_caches_converge),
 }
 """Properties that hold once faults stopped and the cluster had time to settle."""
 

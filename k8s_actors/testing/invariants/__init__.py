@@ -18,10 +18,14 @@ from k8s_actors.testing.invariants.copies import no_copy_after_deletion, runs_on
 from k8s_actors.testing.invariants.deletion import DeletionHistory, foreground_deletion_waits
 from k8s_actors.testing.invariants.lifecycle import PodHistory, pod_transitions_legal
 from k8s_actors.testing.invariants.lifecycle_trace import TraceOrder, pod_steps_in_order
-from k8s_actors.testing.invariants.networking import endpoints_match_ready_pods
+from k8s_actors.testing.invariants.networking import (
+    endpoints_match_ready_pods,
+    proxy_rules_match_ready_pods,
+)
 from k8s_actors.testing.invariants.ownership import one_controller_per_object, owners_exist
 from k8s_actors.testing.invariants.placement import at_most_one_running_copy, scheduling_safety
 from k8s_actors.testing.invariants.readiness import ReadinessHistory, endpoints_follow_readiness
+from k8s_actors.testing.invariants.replicas import ReplicaHistory, replicaset_creations_bounded
 from k8s_actors.testing.invariants.rollout import eventually_stable, rollout_bounds
 from k8s_actors.testing.invariants.store import store_revisions_increase, uids_never_reused
 from k8s_actors.testing.invariants.watches import (
@@ -35,6 +39,7 @@ __all__ = [
     "DeletionHistory",
     "PodHistory",
     "ReadinessHistory",
+    "ReplicaHistory",
     "Source",
     "TraceOrder",
     "WatchLog",
@@ -51,6 +56,8 @@ __all__ = [
     "owners_exist",
     "pod_steps_in_order",
     "pod_transitions_legal",
+    "proxy_rules_match_ready_pods",
+    "replicaset_creations_bounded",
     "rollout_bounds",
     "runs_only_on_its_node",
     "scheduling_safety",
