@@ -141,6 +141,10 @@ class NodeLifecycleController(Controller):
         health = self.health.get(node_name)
         if health is None or self.nodes.lister.get("", node_name) is None:
             return
+        # processPod of pkg/controller/nodelifecycle/node_lifecycle_controller.go reads the
+        # saved record, not the Node: after NotReady then Ready within one heartbeat second it
+        # still says NotReady, and a pod bound meanwhile is marked; the kubelet's status
+        # reconcile writes its Ready back within syncPeriod (10 s), as in Kubernetes.
         ready = condition_of(health.status, "Ready")
         if ready is not None and ready.status != "True":
             await self.mark_pods_not_ready([pod], node_name, span)
@@ -334,6 +338,9 @@ class NodeLifecycleController(Controller):
         result = await self._update_health(node, span)
         if result is None:
             return _FAILED
+        # Every decision below reads the Node's own Ready condition (observed: as listed;
+        # current: after a possible Unknown); the saved record only dated the last probe
+        # (monitorNodeHealth, pkg/controller/nodelifecycle/node_lifecycle_controller.go).
         node, observed, current = result
         if current is None:
             return None

@@ -272,6 +272,10 @@ def observe_health(
 
     The probe time moves to `now` when the Ready heartbeat or the Lease's renewTime changed;
     the ready transition time moves when the Ready condition's lastTransitionTime changed.
+    The saved status is replaced only with a new heartbeat (a Ready posted within the second of
+    a NotReady leaves the NotReady one saved), exactly as tryUpdateNodeHealth of
+    pkg/controller/nodelifecycle/node_lifecycle_controller.go does: the controller's decisions
+    read the Node's current condition, the record only tells when the grace period runs out.
     """
     current = condition_of(node.status, "Ready")
     created = parse(node.metadata.creation_timestamp) if node.metadata.creation_timestamp else now

@@ -437,3 +437,57 @@ def test_the_grace_period_is_a_setting() -> None:
         assert conditions_of(node)["Ready"][0] == "Unknown"
 
     in_cluster(body, settings={"nodeMonitorGracePeriod": 15.0})
+
+
+def test_a_ready_post_within_the_not_ready_heartbeat_second_is_acted_on_at_once() -> None:
+    """NotReady then Ready with one heartbeat (both posted within one second): the saved record
+    keeps the NotReady status it first saw, but the monitoring pass decides on the Node's
+    current Ready condition (tryUpdateNodeHealth's currentReadyCondition), so the taints go at
+    once, and the Lease renewals keep the probe time fresh, so the node never turns Unknown."""
+
+    async def body(cluster: Cluster) -> None:
+        nodes = Nodes(cluster)
+        await nodes.add("n1")
+        await nodes.add("n2")
+        await running_pod(cluster, "web", "n2")
+        await nodes.run_for(10.0)
+        stamp = cluster.clock.timestamp()
+        await nodes.revive("n2", status="False")
+        await nodes.run_for(6.0)
+        node = await cluster.get("nodes", "", "n2")
+        assert "node.kubernetes.io/not-ready:NoExecute" in taints_of(node)
+
+        again = NodeStatus(conditions=(ready_condition(stamp),))
+        await cluster.update(Node(metadata=node.metadata, spec=node.spec, status=again), "status")
+        await nodes.run_for(6.0)
+        node = await cluster.get("nodes", "", "n2")
+        assert taints_of(node) == []
+        await nodes.run_for(90.0)
+        node = await cluster.get("nodes", "", "n2")
+        assert conditions_of(node)["Ready"][0] == "True"
+        assert taints_of(node) == []
+        assert records(cluster, "node_health_unknown") == []
+        assert events(cluster, "NodeNotReady") == []
+        pod = await cluster.get("pods", "default", "web")
+        assert pod_ready(pod) == "True"
+
+    in_cluster(body)
+
+
+def test_a_ready_heartbeat_in_the_same_second_keeps_the_saved_status_but_the_lease_probes() -> None:
+    """tryUpdateNodeHealth refreshes its record only on a new heartbeat; a renewed Lease still
+    moves the probe time, which alone decides whether the grace period ran out."""
+    stamp = "2025-01-01T00:00:10Z"
+    not_ready = Node(
+        metadata=ObjectMeta(name="n", creation_timestamp="2025-01-01T00:00:00Z"),
+        status=NodeStatus(conditions=(ready_condition(stamp, "False"),)),
+    )
+    lease = Lease(spec=LeaseSpec(renew_time="2025-01-01T00:00:10.000000Z"))
+    saved = observe_health(not_ready, None, lease, 10.5, PARSE)
+    ready = Node(
+        metadata=not_ready.metadata, status=NodeStatus(conditions=(ready_condition(stamp),))
+    )
+    renewed = Lease(spec=LeaseSpec(renew_time="2025-01-01T00:00:20.000000Z"))
+    health = observe_health(ready, saved, renewed, 20.5, PARSE)
+    assert health.status == not_ready.status
+    assert (health.probe_timestamp, health.ready_transition) == (20.5, 10.5)
