@@ -36,6 +36,7 @@ from k8s_actors.messages.etcd import (
     EtcdTxn,
     EtcdWatch,
     EtcdWatchEvents,
+    EtcdWatchProgress,
 )
 from k8s_actors.messages.kubectl import KubectlResult, RunKubectl
 from k8s_actors.messages.traffic import (
@@ -84,6 +85,7 @@ __all__ = [
     "EtcdTxn",
     "EtcdWatch",
     "EtcdWatchEvents",
+    "EtcdWatchProgress",
     "ExecRequest",
     "ExecResult",
     "Get",

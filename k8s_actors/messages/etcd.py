@@ -68,6 +68,13 @@ class EtcdCancelWatch(Message, frozen=True, kw_only=True):
     watch_id: int
 
 
+class EtcdWatchProgress(Message, frozen=True, kw_only=True):
+    """Ask for a progress notification on a watch (etcd's RequestProgress): an empty batch,
+    numbered after the batches already sent; unnumbered (`seq` 0) when no such watch is open."""
+
+    watch_id: int
+
+
 class EtcdCompact(Message, frozen=True, kw_only=True):
     revision: int
 

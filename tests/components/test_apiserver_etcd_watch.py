@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from k8s_actors.components.apiserver import ApiServer
 from k8s_actors.components.apiserver.cacher_stream import EtcdStream, Verdict
+from k8s_actors.components.apiserver.server import BOOKMARK_INTERVAL
 from k8s_actors.kernel import ActorSpec, FaultRule
 from k8s_actors.kernel import Verdict as FaultVerdict
 from k8s_actors.messages import (
@@ -60,6 +61,7 @@ def test_stream_applies_batches_in_turn_and_breaks_at_a_gap() -> None:
     assert stream.open() == (1, 0)
     assert stream.judge(_batch(1, 1)) is Verdict.APPLY
     assert stream.judge(_batch(1, 3)) is Verdict.GAP
+    assert stream.judge(_batch(1, 0)) is Verdict.GAP  # etcd has no such watch open
     assert stream.open() == (2, 1)
     assert stream.judge(_batch(1, 4)) is Verdict.STALE
     assert stream.judge(_batch(2, 1, canceled=True)) is Verdict.CANCELED
@@ -95,6 +97,20 @@ def test_a_lost_etcd_batch_is_recovered_at_the_next_one() -> None:
         await watcher.watch("pods", namespace="default")
         await api.settle()
         assert sorted(watcher.seen()) == [("ADDED", "a"), ("ADDED", "b"), ("ADDED", "first")]
+
+    serve(body)
+
+
+def test_a_lost_last_etcd_batch_is_found_by_the_next_progress_request() -> None:
+    """No write follows the lost batch to show the gap: kube-apiserver's progress request at
+    its next bookmark tick (60 s) gets a batch numbered after it, and the cache catches up."""
+
+    async def body(api: Api) -> None:
+        await api.ok(Create(**PODS, body=pod("first")))
+        api.bus.faults.append(Lose())
+        await api.ok(Create(**PODS, body=pod("a")))
+        await api.clock.sleep(BOOKMARK_INTERVAL + 1.0)
+        assert await _pod_names(api) == ["a", "first"]
 
     serve(body)
 

@@ -24,6 +24,7 @@ from k8s_actors.messages import (
     EtcdStatus,
     EtcdTxn,
     EtcdWatch,
+    EtcdWatchProgress,
 )
 
 from .conftest import Api, serve
@@ -323,5 +324,22 @@ def test_a_watch_sent_as_a_request_is_answered_once_created() -> None:
         assert refused.compact_revision == 3
         await api.settle()
         assert client.etcd_batches == []  # answered, not cancelled on the stream
+
+    _serve_etcd(body)
+
+
+def test_a_progress_request_is_answered_on_the_stream_numbered_after_its_batches() -> None:
+    """EtcdWatchProgress: an empty batch numbered after those sent; for a watch not open here,
+    an unnumbered one (seq 0), which its owner takes as a broken stream."""
+
+    async def body(api: Api) -> None:
+        client = await api.recorder("client")
+        client.ctx.send(ETCD, EtcdWatch(watch_id=1, key="/"))
+        await _put(api, "/a", 1)
+        client.ctx.send(ETCD, EtcdWatchProgress(watch_id=1))
+        client.ctx.send(ETCD, EtcdWatchProgress(watch_id=2))
+        await api.settle()
+        answers = [(b.watch_id, b.seq, len(b.events)) for b in client.etcd_batches]
+        assert answers == [(1, 1, 1), (1, 2, 0), (2, 0, 0)]
 
     _serve_etcd(body)

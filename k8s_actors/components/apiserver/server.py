@@ -4,8 +4,9 @@ Role: receives API requests, runs each through the pipeline in Kubernetes' order
 authorization, admission, validation, storage; every stage traced) in its own task, and answers
 with the object or a Status. At start it lists etcd, keeps a watch on `/registry/` to feed its
 watch cache, and creates the initial namespaces. Watches are served from the cache. A broken etcd
-watch (a lost batch, or an `EtcdWatch` unanswered) is opened again from the cache's revision, and
-a compacted one relists, ending every client watch (`cacher_stream` judges each batch).
+watch (a lost batch, seen at the next one or at the progress notification asked for at each
+bookmark tick, or an `EtcdWatch` unanswered) is opened again from the cache's revision, and a
+compacted one relists, ending every client watch (`cacher_stream` judges each batch).
 Neighbours: `handlers`, `deletion`, `subresources` (the verbs), `cacher` (watch cache), `storage`
 (etcd); on the bus, `etcd-0` behind it and every client in front.
 """
@@ -25,7 +26,7 @@ from k8s_actors.components.apiserver.context import Call, Server, resolve
 from k8s_actors.components.apiserver.errors import ApiError, internal, service_unavailable
 from k8s_actors.components.apiserver.storage import ETCD_ADDRESS, Storage
 from k8s_actors.components.apiserver.watchcache import Watcher
-from k8s_actors.kernel import Actor, Envelope, KernelError, TraceContext
+from k8s_actors.kernel import Actor, Envelope, KernelError, RequestTimeout, TraceContext
 from k8s_actors.messages import (
     ApiRequest,
     ApiResponse,
@@ -38,6 +39,7 @@ from k8s_actors.messages import (
     EtcdReply,
     EtcdWatch,
     EtcdWatchEvents,
+    EtcdWatchProgress,
     Get,
     ListRequest,
     Patch,
@@ -132,10 +134,12 @@ class ApiServer(Actor):
                 envelope = await self.ctx.request(
                     self.etcd, request, span, timeout=ETCD_WATCH_TIMEOUT
                 )
-            except KernelError:
+            except KernelError as error:
                 if stream.watch_id != watch_id:
                     return True
                 self.ctx.log.info("etcd_watch_retried", watch_id=watch_id, revision=start)
+                if not isinstance(error, RequestTimeout):
+                    await self.ctx.clock.sleep(1.0)  # etcd down: retry as the real one does
                 continue
             reply = envelope.payload
             assert isinstance(reply, EtcdReply)
@@ -291,6 +295,7 @@ class ApiServer(Actor):
     async def _bookmarks(self) -> None:
         while True:
             await self.ctx.clock.sleep(BOOKMARK_INTERVAL)
+            self._request_etcd_progress()
             revision = str(self._server.cache.revision)
             for info, watcher in self._server.cache.bookmark_targets():
                 try:
@@ -298,6 +303,14 @@ class ApiServer(Actor):
                 except TypeError:
                     continue
                 self._emit(watcher, "BOOKMARK", marker, None)
+
+    def _request_etcd_progress(self) -> None:
+        """Ask etcd for a progress notification on the cache's watch, numbered after its last
+        batch: a lost last batch (no write since to show the gap) or a watch that etcd does not
+        have open is found at this tick, as kube-apiserver's progress requests find it."""
+        watch_id = self._etcd_stream.watch_id
+        if watch_id:
+            self.ctx.send(self.etcd, EtcdWatchProgress(watch_id=watch_id))
 
     async def _compactor(self) -> None:
         previous = 0

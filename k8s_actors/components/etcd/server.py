@@ -4,7 +4,9 @@ Role: wraps `k8s_actors.store.Store` and answers the etcd protocol of `k8s_actor
 (range, txn, watch, compact, leases). kube-apiserver is its only client, as in Kubernetes. Watch
 streams are sent as one `EtcdWatchEvents` per write transaction, in revision order, numbered per
 watch (`seq` from 1) so that a lost batch shows as a gap; an `EtcdWatch` sent as a request is
-answered once the watch exists, so that a lost one can be retried. Leases expire
+answered once the watch exists, so that a lost one can be retried; `EtcdWatchProgress` sends an
+empty numbered batch (or an unnumbered one for a watch not open here), so that a lost last batch
+shows too. Leases expire
 on the simulated clock: a single timer is kept at the earliest expiry. A crash loses nothing here
 but the open watches (a real member keeps its data on disk; the store object outlives the actor).
 Neighbours: `k8s_actors.store` (the data), component `apiserver` (the client).
@@ -30,6 +32,7 @@ from k8s_actors.messages import (
     EtcdTxn,
     EtcdWatch,
     EtcdWatchEvents,
+    EtcdWatchProgress,
 )
 from k8s_actors.store import (
     Compare,
@@ -82,6 +85,7 @@ class Etcd(Actor):
         # The store is the member's disk: handed in by the cluster so that it survives restarts.
         self.store = store if store is not None else Store()
         self._watchers: dict[tuple[str, int], Watcher] = {}
+        self._sent: dict[tuple[str, int], int] = {}  # batches sent on each watch
         self._lease_timer: Cancellable | None = None
 
     def receive(self, envelope: Envelope) -> None:
@@ -98,8 +102,11 @@ class Etcd(Actor):
                     self._watch(envelope, payload)
                 case EtcdCancelWatch():
                     watcher = self._watchers.pop((envelope.src, payload.watch_id), None)
+                    self._sent.pop((envelope.src, payload.watch_id), None)
                     if watcher is not None:
                         watcher.cancel()
+                case EtcdWatchProgress():
+                    self._progress(envelope.src, payload.watch_id)
                 case EtcdCompact():
                     self.store.compact(payload.revision)
                     self.ctx.log.info("etcd_compacted", revision=payload.revision)
@@ -153,14 +160,14 @@ class Etcd(Actor):
             # it would hand the owner every event twice.
             previous.cancel()
 
-        sent = 0
+        key = (owner, watch_id)
+        self._sent[key] = 0
 
         def forward(events: list[Event]) -> None:
-            nonlocal sent
-            sent += 1
+            seq = self._sent[key] = self._sent.get(key, 0) + 1
             batch = tuple(_event(e) for e in events)
             span = events[-1].meta if events else None
-            self.ctx.send(owner, EtcdWatchEvents(watch_id=watch_id, events=batch, seq=sent), span)
+            self.ctx.send(owner, EtcdWatchEvents(watch_id=watch_id, events=batch, seq=seq), span)
 
         try:
             watcher = self.store.watch(
@@ -170,6 +177,7 @@ class Etcd(Actor):
                 callback=forward,
             )
         except StoreError as error:
+            self._sent.pop(key, None)
             compacted = self.store.compact_revision
             if envelope.correlation:
                 reply = EtcdReply(
@@ -185,6 +193,16 @@ class Etcd(Actor):
         self._watchers[(owner, watch_id)] = watcher
         if envelope.correlation:
             self.ctx.reply(envelope, EtcdReply(revision=self.store.revision))
+
+    def _progress(self, owner: str, watch_id: int) -> None:
+        key = (owner, watch_id)
+        if key not in self._watchers:
+            # Not open here (its EtcdWatch lost, or cancelled): say so unnumbered, a gap for the
+            # owner, which opens it again.
+            self.ctx.send(owner, EtcdWatchEvents(watch_id=watch_id))
+            return
+        seq = self._sent[key] = self._sent.get(key, 0) + 1
+        self.ctx.send(owner, EtcdWatchEvents(watch_id=watch_id, seq=seq))
 
     def _lease(
         self, envelope: Envelope, request: EtcdLeaseGrant | EtcdLeaseKeepAlive | EtcdLeaseRevoke
