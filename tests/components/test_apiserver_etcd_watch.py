@@ -6,6 +6,7 @@ The numbering itself (`cacher_stream.EtcdStream`) is tested directly first.
 
 from __future__ import annotations
 
+import asyncio
 import random
 from dataclasses import dataclass, field
 
@@ -150,5 +151,23 @@ def test_a_gap_past_a_compaction_relists_and_ends_the_client_watches() -> None:
         await api.settle()
         assert await _pod_names(api) == ["b", "c"]
         assert [event.type for event in watcher.events] == ["ADDED", "ERROR"]
+
+    serve(body)
+
+
+def test_batches_in_flight_behind_a_gap_open_one_new_watch() -> None:
+    """Four writes at once, the first one's batch lost: the next batch breaks the stream and the
+    two after it, arriving with it, are stale, so kube-apiserver opens one new watch, not one
+    per batch."""
+
+    async def body(api: Api) -> None:
+        await api.ok(Create(**PODS, body=pod("first")))
+        watches = Lose(payload=EtcdWatch, counts=())
+        api.bus.faults.extend([Lose(), watches])
+        names = ("a", "b", "c", "d")
+        await asyncio.gather(*(api.ok(Create(**PODS, body=pod(name))) for name in names))
+        await api.settle()
+        assert watches.seen == 1
+        assert await _pod_names(api) == ["a", "b", "c", "d", "first"]
 
     serve(body)

@@ -197,12 +197,14 @@ class ApiServer(Actor):
                 self.ctx.send(self.etcd, EtcdCancelWatch(watch_id=batch.watch_id))
                 return
             case Verdict.GAP:
-                # A batch was lost: the stream is broken. Watch again from the cache's revision.
+                # A batch was lost: the stream is broken. Watch again from the cache's revision;
+                # the broken stream's batches still in flight are stale from now on.
                 self.ctx.log.info(
                     "etcd_watch_broken",
                     watch_id=batch.watch_id,
                     revision=self._server.cache.revision,
                 )
+                self.ctx.send(self.etcd, EtcdCancelWatch(watch_id=self._etcd_stream.close()))
                 self.ctx.tasks.start_soon(self._rewatch_etcd)
                 return
             case Verdict.CANCELED:
