@@ -189,11 +189,16 @@ class ClusterMachine(RuleBasedStateMachine):
             self.driver.close()
 
     def settle(self) -> None:
-        """Give the cluster the chance to converge, as steps that a replay plays too: nodes left
-        down come back, every node is uncordoned (a cluster with no schedulable node cannot
-        converge, whatever its controllers do), time passes to the end of the last fault. The
+        """Give the cluster the chance to converge, as steps that a replay plays too: time
+        passes to the end of the last fault (so that a crashed kube-apiserver is back before
+        anything is asked of it), nodes left down come back, every node is uncordoned (a
+        cluster with no schedulable node cannot converge, whatever its controllers do). The
         safety invariants are checked after each, as after every step."""
         self.settling = True
+        remaining = self.driver.call(_now(lambda cluster: self.fault_ends - cluster.now))
+        if remaining > 0:
+            self.advance(as_replayed(remaining))
+            self.safety()
         for node in _nodes_left_down(self.played):
             self.inject(NodeUp(node=node))
             self.safety()
@@ -203,10 +208,6 @@ class ClusterMachine(RuleBasedStateMachine):
             self.safety()
         for node in self.topology.node_names():
             self.apply_operation(Uncordon(node=node))
-            self.safety()
-        remaining = self.driver.call(_now(lambda cluster: self.fault_ends - cluster.now))
-        if remaining > 0:
-            self.advance(as_replayed(remaining))
             self.safety()
 
     def _window(self) -> float:
