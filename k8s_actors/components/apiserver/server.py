@@ -52,7 +52,6 @@ from k8s_actors.messages import (
 
 APISERVER_ADDRESS = "kube-apiserver"
 INITIAL_NAMESPACES = ("default", "kube-node-lease", "kube-public", "kube-system")
-ETCD_WATCH_ID = 1  # the first etcd watch; each one opened again takes the next id
 # How long an EtcdWatch may go unanswered before it is taken as lost and sent again.
 ETCD_WATCH_TIMEOUT = 10.0
 BOOKMARK_INTERVAL = 60.0
@@ -140,6 +139,8 @@ class ApiServer(Actor):
                 self.ctx.log.info("etcd_watch_retried", watch_id=watch_id, revision=start)
                 if not isinstance(error, RequestTimeout):
                     await self.ctx.clock.sleep(1.0)  # etcd down: retry as the real one does
+                    if stream.watch_id != watch_id:
+                        return True
                 continue
             reply = envelope.payload
             assert isinstance(reply, EtcdReply)
