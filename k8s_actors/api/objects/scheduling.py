@@ -19,6 +19,17 @@ class Toleration(Model, frozen=True):
     effect: str = ""
     toleration_seconds: int | None = None
 
+    def tolerates(self, taint: Taint) -> bool:
+        """ToleratesTaint (staging/src/k8s.io/api/core/v1/toleration.go): an empty effect or
+        key matches any; Exists ignores the value; Equal (or no operator) compares it."""
+        if self.effect and self.effect != taint.effect:
+            return False
+        if self.key and self.key != taint.key:
+            return False
+        if self.operator == "Exists":
+            return True
+        return self.operator in ("", "Equal") and self.value == taint.value
+
 
 class Taint(Model, frozen=True):
     """A node taint; effect NoSchedule, PreferNoSchedule or NoExecute."""

@@ -34,7 +34,6 @@ __all__ = [
     "TaintEvictionController",
     "matching_tolerations",
     "min_toleration_seconds",
-    "tolerates",
 ]
 
 replace = msgspec.structs.replace
@@ -48,19 +47,6 @@ DISRUPTION_TARGET = PodCondition(
 )
 
 
-def tolerates(toleration: Toleration, taint: Taint) -> bool:
-    """Toleration.ToleratesTaint: empty effect or key match any; Exists ignores the value."""
-    if toleration.effect and toleration.effect != taint.effect:
-        return False
-    if toleration.key and toleration.key != taint.key:
-        return False
-    if toleration.operator == "Exists":
-        return True
-    if toleration.operator in ("", "Equal"):
-        return toleration.value == taint.value
-    return False
-
-
 def matching_tolerations(
     taints: Sequence[Taint], tolerations: Sequence[Toleration]
 ) -> tuple[bool, list[Toleration]]:
@@ -69,7 +55,7 @@ def matching_tolerations(
         return True, []
     used: list[Toleration] = []
     for taint in taints:
-        match = next((t for t in tolerations if tolerates(t, taint)), None)
+        match = next((t for t in tolerations if t.tolerates(taint)), None)
         if match is None:
             return False, []
         used.append(match)

@@ -11,7 +11,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from k8s_actors.api.objects.pod import Pod
-from k8s_actors.api.objects.scheduling import Taint, Toleration
 from k8s_actors.api.quantity import Quantity
 from k8s_actors.components.kubelet import NodeRuntime
 from k8s_actors.scenario.cluster import Cluster
@@ -81,20 +80,9 @@ def untolerated_taint(node: Any, pod: Pod) -> str:
             continue
         if taint.key.startswith(SYSTEM_TAINT_PREFIXES):
             continue
-        if not any(_tolerates(t, taint) for t in pod.spec.tolerations):
+        if not any(t.tolerates(taint) for t in pod.spec.tolerations):
             return f"{taint.key}={taint.value}:{taint.effect}"
     return ""
-
-
-def _tolerates(toleration: Toleration, taint: Taint) -> bool:
-    """v1.Toleration.ToleratesTaint (staging/src/k8s.io/api/core/v1/toleration.go)."""
-    if toleration.effect and toleration.effect != taint.effect:
-        return False
-    if toleration.key and toleration.key != taint.key:
-        return False
-    if toleration.operator == "Exists":
-        return True
-    return toleration.value == taint.value
 
 
 def _add_requests(total: dict[str, Quantity], pod: Pod) -> None:

@@ -10,7 +10,6 @@ from k8s_actors.client import NotFound
 from k8s_actors.components.controller_manager.tainteviction import (
     matching_tolerations,
     min_toleration_seconds,
-    tolerates,
 )
 from k8s_actors.scenario.cluster import Cluster
 from tests.components.controller_manager.test_nodelifecycle import (
@@ -50,12 +49,12 @@ async def deleting(cluster: Cluster, name: str) -> bool:
 
 
 def test_a_toleration_matches_key_effect_and_value_as_kubernetes_does() -> None:
-    assert tolerates(toleration(), MAINTENANCE)
-    assert tolerates(Toleration(operator="Exists"), MAINTENANCE)  # empty key: every taint
-    assert tolerates(toleration(operator="Equal", value="yes"), MAINTENANCE)
-    assert not tolerates(toleration(operator="Equal", value="no"), MAINTENANCE)
-    assert not tolerates(toleration(effect="NoSchedule"), MAINTENANCE)
-    assert not tolerates(toleration(key="other"), MAINTENANCE)
+    assert toleration().tolerates(MAINTENANCE)
+    assert Toleration(operator="Exists").tolerates(MAINTENANCE)  # empty key: every taint
+    assert toleration(operator="Equal", value="yes").tolerates(MAINTENANCE)
+    assert not toleration(operator="Equal", value="no").tolerates(MAINTENANCE)
+    assert not toleration(effect="NoSchedule").tolerates(MAINTENANCE)
+    assert not toleration(key="other").tolerates(MAINTENANCE)
 
 
 def test_the_shortest_matching_toleration_decides() -> None:

@@ -15,7 +15,6 @@ from k8s_actors.components.scheduler.framework import (
     Status,
 )
 from k8s_actors.components.scheduler.nodeinfo import NodeInfo
-from k8s_actors.components.scheduler.plugins.helpers import tolerates
 from k8s_actors.components.scheduler.podinfo import PodInfo
 
 __all__ = ["NodeName", "NodePorts", "NodeUnschedulable", "PrioritySort"]
@@ -46,7 +45,7 @@ class NodeUnschedulable(Plugin):
         passed = [n for n in nodes if not n.unschedulable]
         if len(passed) == len(nodes):
             return passed
-        tolerated = any(tolerates(t, UNSCHEDULABLE_TAINT) for t in pod.pod.spec.tolerations)
+        tolerated = any(t.tolerates(UNSCHEDULABLE_TAINT) for t in pod.pod.spec.tolerations)
         if tolerated:
             return nodes
         for node in nodes:

@@ -22,28 +22,14 @@ __all__ = [
     "node_matches_term",
     "node_matches_terms",
     "required_node_terms",
-    "tolerates",
 ]
-
-
-def tolerates(toleration: Toleration, taint: Taint) -> bool:
-    """v1.Toleration.ToleratesTaint."""
-    if toleration.effect and toleration.effect != taint.effect:
-        return False
-    if toleration.key and toleration.key != taint.key:
-        return False
-    if toleration.operator == "Exists":
-        return True
-    if toleration.operator in ("", "Equal"):
-        return toleration.value == taint.value
-    return False
 
 
 def find_untolerated_taint(
     taints: Iterable[Taint], tolerations: tuple[Toleration, ...]
 ) -> Taint | None:
     for taint in taints:
-        if not any(tolerates(t, taint) for t in tolerations):
+        if not any(t.tolerates(taint) for t in tolerations):
             return taint
     return None
 

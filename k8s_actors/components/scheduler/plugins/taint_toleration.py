@@ -16,7 +16,7 @@ from k8s_actors.components.scheduler.framework import (
     default_normalize,
 )
 from k8s_actors.components.scheduler.nodeinfo import NodeInfo
-from k8s_actors.components.scheduler.plugins.helpers import find_untolerated_taint, tolerates
+from k8s_actors.components.scheduler.plugins.helpers import find_untolerated_taint
 from k8s_actors.components.scheduler.podinfo import PodInfo
 
 __all__ = ["TaintToleration"]
@@ -51,7 +51,7 @@ class TaintToleration(Plugin):
     def score(self, state: CycleState, pod: PodInfo, nodes: list[NodeInfo]) -> list[int]:
         tolerations = [t for t in pod.pod.spec.tolerations if t.effect in ("", "PreferNoSchedule")]
         return [
-            sum(1 for taint in n.prefer_taints if not any(tolerates(t, taint) for t in tolerations))
+            sum(1 for taint in n.prefer_taints if not any(t.tolerates(taint) for t in tolerations))
             if n.prefer_taints
             else 0
             for n in nodes
