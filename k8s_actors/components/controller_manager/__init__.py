@@ -17,6 +17,7 @@ from k8s_actors.components.controller_manager.manager import (
 from k8s_actors.components.controller_manager.namespace import NamespaceController
 from k8s_actors.components.controller_manager.nodeipam import NodeIpamController
 from k8s_actors.components.controller_manager.nodelifecycle import NodeLifecycleController
+from k8s_actors.components.controller_manager.podgc import PodGCController
 from k8s_actors.components.controller_manager.replicaset import ReplicaSetController
 from k8s_actors.components.controller_manager.tainteviction import TaintEvictionController
 
@@ -24,6 +25,7 @@ DEFAULT_CONTROLLERS: list[tuple[str, ControllerFactory]] = [
     ("replicaset-controller", ReplicaSetController),
     ("deployment-controller", DeploymentController),
     ("garbage-collector-controller", GarbageCollector),
+    ("pod-garbage-collector-controller", PodGCController),
     ("namespace-controller", NamespaceController),
     ("node-lifecycle-controller", NodeLifecycleController),
     ("taint-eviction-controller", TaintEvictionController),
