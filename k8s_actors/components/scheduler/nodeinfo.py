@@ -3,8 +3,9 @@
 Role: pkg/scheduler/framework NodeInfo. Holds the Node, its allocatable resources, the summed
 requests (actual and non-zero) of its pods, the pod count, the host ports in use, the pods with
 affinity terms, and a generation bumped on every change, so that filters and scores read a few
-integers instead of walking pods. Neighbours: `podinfo` (what is summed), `cache` (owner), the
-plugins (readers).
+integers instead of walking pods; `pods_generation` changes only when the set of pods, or the
+labels or deletion of one, changes (a status update does not), for counts over the pods'
+labels. Neighbours: `podinfo` (what is summed), `cache` (owner), the plugins (readers).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ __all__ = ["NodeInfo"]
 
 class NodeInfo:
     __slots__ = (
+        "_removed",
         "alloc_cpu",
         "alloc_mem",
         "alloc_pods",
@@ -32,6 +34,7 @@ class NodeInfo:
         "nz_cpu",
         "nz_mem",
         "pods",
+        "pods_generation",
         "pods_with_affinity",
         "pods_with_required_anti_affinity",
         "prefer_taints",
@@ -62,6 +65,10 @@ class NodeInfo:
         # image name -> size in bytes, every name of every image the node reports
         self.image_sizes: dict[str, int] = {}
         self.generation = 0
+        self.pods_generation = 0
+        # The pod removed last, its label signature and the pods_generation before it went: an
+        # update is a removal and an add of the same pod, which need not change what counts.
+        self._removed: tuple[str, tuple[object, ...], int] | None = None
         # True until a Node object says otherwise: a node-less entry takes no pods.
         self.unschedulable = True
 
@@ -97,6 +104,11 @@ class NodeInfo:
             if anti is not None and anti.required_during_scheduling_ignored_during_execution:
                 self.pods_with_required_anti_affinity[info.key] = info
         self.generation += 1
+        removed, self._removed = self._removed, None
+        if removed is not None and removed[0] == info.key and removed[1] == _signature(info):
+            self.pods_generation = removed[2]  # the same pod, labelled the same, back again
+        else:
+            self.pods_generation += 1
 
     def remove_pod(self, key: str) -> PodInfo | None:
         info = self.pods.pop(key, None)
@@ -114,6 +126,8 @@ class NodeInfo:
         self.pods_with_affinity.pop(key, None)
         self.pods_with_required_anti_affinity.pop(key, None)
         self.generation += 1
+        self._removed = (key, _signature(info), self.pods_generation)
+        self.pods_generation += 1
         return info
 
     def _copy_out(self) -> None:
@@ -142,3 +156,8 @@ class NodeInfo:
         copy.alloc_cpu, copy.alloc_mem = self.alloc_cpu, self.alloc_mem
         copy._copy_out()
         return copy
+
+
+def _signature(info: PodInfo) -> tuple[object, ...]:
+    """What a count of the pods matching a selector reads of one pod."""
+    return (info.namespace, info.labels, info.terminating)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from k8s_actors.components.scheduler import Cache
+import msgspec
+
+from k8s_actors.api.objects.pod import PodStatus
+from k8s_actors.components.scheduler import Cache, PodInfo
 from k8s_actors.components.scheduler.cache import ZONE_LABEL
-from tests.components.scheduler.builders import node
+from tests.components.scheduler.builders import node, pod
 
 
 def names(cache: Cache) -> list[str]:
@@ -40,3 +43,21 @@ def test_a_node_that_changes_zone_moves_to_its_new_zone() -> None:
     assert names(cache) == ["a", "c", "b"]  # zones interleaved
     cache.update_node(node("a", labels={ZONE_LABEL: "z2"}))
     assert names(cache) == ["b", "c", "a"]
+
+
+def test_a_status_update_keeps_the_pods_generation_a_relabel_does_not() -> None:
+    """Counts over the pods' labels (PodTopologySpread's) stay valid across status updates."""
+    cache = Cache()
+    info = cache.add_node(node("node-1"))
+    web = pod("web", {"cpu": "100m"}, node_name="node-1", labels={"app": "web"})
+    cache.add_pod(PodInfo(web))
+    generation, pods_generation = info.generation, info.pods_generation
+    running = msgspec.structs.replace(web, status=PodStatus(phase="Running"))
+    cache.update_pod(PodInfo(running))
+    assert info.generation > generation
+    assert info.pods_generation == pods_generation
+    relabelled = msgspec.structs.replace(
+        running, metadata=msgspec.structs.replace(running.metadata, labels={"app": "api"})
+    )
+    cache.update_pod(PodInfo(relabelled))
+    assert info.pods_generation > pods_generation

@@ -34,6 +34,8 @@ HOSTNAME = "kubernetes.io/hostname"
 ZONE = "topology.kubernetes.io/zone"
 MISSING_LABEL = "node(s) didn't match pod topology spread constraints (missing required label)"
 NOT_MATCH = "node(s) didn't match pod topology spread constraints"
+# Hostname counts remembered at most (node x selector pairs) before the memo starts afresh.
+MEMO_LIMIT = 1_000_000
 
 
 class Constraint:
@@ -65,35 +67,32 @@ class PodTopologySpread(Plugin):
 
     def __init__(self, handle: Handle) -> None:
         super().__init__(handle)
-        # Per node name, the last hostname count: (node, generation, selector, namespace, count).
-        # Valid while it is the same NodeInfo at the same generation (bumped on every pod added
-        # or removed), so that scoring a Deployment's pods walks only the nodes that changed.
-        self._host_counts: dict[str, tuple[NodeInfo, int, tuple[Any, ...], str, int]] = {}
-        self._last_key: tuple[Any, ...] = ()
+        # Per (node name, selector), the last hostname count: (node, pods_generation, count).
+        # Valid while it is the same NodeInfo at the same pods_generation (bumped when a pod is
+        # added, removed, relabelled or marked for deletion; not by status updates), so that
+        # scoring a Deployment's pods walks only the nodes whose pods changed, even when the
+        # pods of many Deployments (many selectors) are scheduled in turn.
+        self._host_counts: dict[tuple[str, int], tuple[NodeInfo, int, int]] = {}
+        # Each (namespace, selector) seen, as a small number: hashed once per cycle, not per node.
+        self._selector_ids: dict[tuple[Any, ...], int] = {}
 
-    def _selector_key(self, selector: Selector) -> tuple[Any, ...]:
-        """The memo key of a selector: the object of the previous cycle when equal, so that the
-        check made for every node is an identity test, not a comparison of requirements."""
-        key = (selector.matches_nothing, tuple(selector.requirements))
-        if key != self._last_key:
-            self._last_key = key
-        return self._last_key
+    def _selector_id(self, selector: Selector, namespace: str) -> int:
+        """The memo key of a selector in a namespace."""
+        key = (namespace, selector.matches_nothing, tuple(selector.requirements))
+        found = self._selector_ids.get(key)
+        if found is None:
+            if len(self._host_counts) > MEMO_LIMIT:  # bound the memory of a long, varied run
+                self._host_counts.clear()
+            found = self._selector_ids[key] = len(self._selector_ids)
+        return found
 
-    def _host_count(
-        self, node: NodeInfo, selector: Selector, namespace: str, key: tuple[Any, ...]
-    ) -> int:
+    def _host_count(self, node: NodeInfo, selector: Selector, namespace: str, sel: int) -> int:
         """count_matching for the hostname domain, reusing the node's count while unchanged."""
-        memo = self._host_counts.get(node.name)
-        if (
-            memo is not None
-            and memo[0] is node
-            and memo[1] == node.generation
-            and (memo[2] is key or memo[2] == key)
-            and memo[3] == namespace
-        ):
-            return memo[4]
+        memo = self._host_counts.get((node.name, sel))
+        if memo is not None and memo[0] is node and memo[1] == node.pods_generation:
+            return memo[2]
         count = count_matching(node, selector, namespace)
-        self._host_counts[node.name] = (node, node.generation, key, namespace, count)
+        self._host_counts[(node.name, sel)] = (node, node.pods_generation, count)
         return count
 
     def _constraints(self, pod: PodInfo, action: str) -> list[Constraint]:
@@ -196,7 +195,7 @@ class PodTopologySpread(Plugin):
             (
                 c.key,
                 c.selector,
-                self._selector_key(c.selector) if c.key == HOSTNAME else None,
+                self._selector_id(c.selector, namespace) if c.key == HOSTNAME else None,
                 weight,
                 c.max_skew - 1,
             )
@@ -217,15 +216,9 @@ class PodTopologySpread(Plugin):
                 if host_key is None:
                     count = counts.get((key, value), 0)
                 else:
-                    memo = memos.get(node.name)
-                    if (
-                        memo is not None
-                        and memo[0] is node
-                        and memo[1] == node.generation
-                        and memo[2] is host_key
-                        and memo[3] == namespace
-                    ):
-                        count = memo[4]
+                    memo = memos.get((node.name, host_key))
+                    if memo is not None and memo[0] is node and memo[1] == node.pods_generation:
+                        count = memo[2]
                     else:
                         count = self._host_count(node, selector, namespace, host_key)
                 total += count * weight + offset
