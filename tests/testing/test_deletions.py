@@ -31,7 +31,9 @@ from k8s_actors.testing.reproduce import played_step
 from k8s_actors.testing.strategies import operations
 from tests.testing.test_invariants import healthy_store
 
-FIND = settings(database=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+FIND = settings(
+    database=None, derandomize=True, max_examples=2000, suppress_health_check=[HealthCheck.too_slow]
+)
 
 
 def deployment(replicas: int) -> dict[str, Any]:
