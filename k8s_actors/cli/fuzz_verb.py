@@ -85,8 +85,8 @@ def _machine_class(text: str) -> Any:
 
 def _fuzz(machine: Any, args: argparse.Namespace) -> int:
     from hypothesis import seed, settings
-    from hypothesis.stateful import run_state_machine_as_test
 
+    from k8s_actors.testing.machine import run_machine
     from k8s_actors.testing.stats import RunStats
 
     chosen = settings.get_profile(args.profile)
@@ -106,7 +106,7 @@ def _fuzz(machine: Any, args: argparse.Namespace) -> int:
             fuzzed = seed(args.seed)(fuzzed)
         try:
             with contextlib.redirect_stdout(io.StringIO()):  # one line per failing run
-                run_state_machine_as_test(fuzzed, settings=budget)  # type: ignore[no-untyped-call]
+                run_machine(fuzzed, settings=budget)
         except (Exception, KeyboardInterrupt) as failure:  # a property failed, the machine
             error = failure  # itself broke, or the user stopped the run: report what was done
     _report(console, machine, args, stats, time.perf_counter() - started)

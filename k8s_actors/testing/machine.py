@@ -16,11 +16,19 @@ Neighbours: `driver`, `operations`, `strategies`, `checks`, `reproduce`, `stats`
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
+from hypothesis import settings as Settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    rule,
+    run_state_machine_as_test,
+)
 
 from k8s_actors.client.errors import ApiError
 from k8s_actors.kernel import KernelError
@@ -267,3 +275,12 @@ def _nodes_deleted(played: list[Played], refused: list[int]) -> list[str]:
         elif isinstance(step, (NodeUp, KubeletCrash)):
             deleted.pop(step.node, None)
     return list(deleted)
+
+
+def run_machine(machine: type[RuleBasedStateMachine], settings: Settings | None = None) -> None:
+    """Run a state machine class as Hypothesis runs it in a test (typed, whatever the installed
+    Hypothesis says of its own signature)."""
+    _run_as_test(machine, settings=settings)
+
+
+_run_as_test = cast("Callable[..., None]", run_state_machine_as_test)

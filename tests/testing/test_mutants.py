@@ -20,11 +20,10 @@ import pytest
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import initialize, precondition, rule
-from hypothesis.stateful import run_state_machine_as_test as _run_untyped
 
 from k8s_actors.cli import main
 from k8s_actors.kernel.mutants import MUTANTS
-from k8s_actors.testing.machine import ClusterMachine, PropertyFailed
+from k8s_actors.testing.machine import ClusterMachine, PropertyFailed, run_machine
 from k8s_actors.testing.operations import (
     Apply,
     DeleteNode,
@@ -266,7 +265,7 @@ UNREACHED: dict[str, str] = {}
 
 def _run(machine: type[ClusterMachine]) -> None:
     """Run `machine` as Hypothesis would in a test, within the CI budget."""
-    _run_untyped(machine, settings=CI_BUDGET)  # type: ignore[no-untyped-call]
+    run_machine(machine, settings=CI_BUDGET)
 
 
 def _variant(

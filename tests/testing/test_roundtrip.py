@@ -11,7 +11,7 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import initialize, rule, run_state_machine_as_test
+from hypothesis.stateful import initialize, rule
 
 from k8s_actors.cli import main
 from k8s_actors.testing import (
@@ -22,6 +22,7 @@ from k8s_actors.testing import (
     SetImage,
     Topology,
 )
+from k8s_actors.testing.machine import run_machine
 
 # maxSurge 25% of 3 rounds up to 1 in Kubernetes; rounded down it is 0, and with
 # maxUnavailable 0 the rollout can neither add a new pod nor remove an old one.
@@ -217,7 +218,7 @@ def test_a_failure_found_by_hypothesis_replays_the_same_way(
         suppress_health_check=list(HealthCheck),
     )
     with pytest.raises(PropertyFailed, match=r"^eventually_stable: ") as failed:
-        run_state_machine_as_test(Rollouts, settings=budget)  # type: ignore[no-untyped-call]
+        run_machine(Rollouts, settings=budget)
     path = Path(str(failed.value).rsplit(" ", 1)[-1])
     capsys.readouterr()
     first = _replay(path, tmp_path / "first.jsonl", capsys)
