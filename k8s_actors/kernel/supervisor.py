@@ -70,6 +70,8 @@ class Supervisor:
         self._specs: dict[str, ActorSpec] = {}
         self._running: dict[str, _Running] = {}
         self._backing_off: dict[str, anyio.CancelScope] = {}
+        # One restart of an actor at a time: two overlapping crash faults may end together.
+        self._restarting: dict[str, anyio.Event] = {}
         self._group: TaskGroup | None = None
 
     async def __aenter__(self) -> Supervisor:
@@ -183,10 +185,20 @@ class Supervisor:
         await running.done.wait()
 
     async def restart(self, name: str) -> Actor:
-        """Start a fresh instance of a crashed or stopped actor from its factory."""
-        if name in self._running or name in self._backing_off:
-            await self.crash(name)
-        return await self.start(self._specs[name])
+        """Start a fresh instance of a crashed or stopped actor from its factory; a restart
+        asked for while another is under way waits for it, then replaces what it started."""
+        # An event, not a lock: an uncontended restart must not yield to the loop (that would
+        # reorder what happens at its instant).
+        while (under_way := self._restarting.get(name)) is not None:
+            await under_way.wait()
+        done = self._restarting[name] = anyio.Event()
+        try:
+            if name in self._running or name in self._backing_off:
+                await self.crash(name)
+            return await self.start(self._specs[name])
+        finally:
+            del self._restarting[name]
+            done.set()
 
     def _cancel_backoff(self, name: str) -> None:
         backoff = self._backing_off.pop(name, None)

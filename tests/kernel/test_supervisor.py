@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+import anyio
 import pytest
 
 from k8s_actors.kernel import Actor, ActorContext, ActorSpec, Envelope, Supervisor
@@ -208,6 +209,25 @@ def test_restart_builds_a_fresh_instance() -> None:
     assert isinstance(first, Counter) and isinstance(second, Counter)
     assert (first.count, second.count) == (1, 0)
     assert second is not first and replaced
+
+
+def test_concurrent_restarts_of_one_actor_leave_one_instance() -> None:
+    """Two restarts of the same actor at the same instant (two overlapping crash faults ending
+    together) run one after the other: one instance registered, no double registration."""
+    Counter.incarnations = []
+
+    async def body(world: World) -> tuple[int, bool]:
+        async with world.supervisor() as supervisor:
+            await supervisor.start(ActorSpec("c", lambda: Counter("c")))
+            await supervisor.crash("c")
+            async with anyio.create_task_group() as tasks:
+                tasks.start_soon(supervisor.restart, "c")
+                tasks.start_soon(supervisor.restart, "c")
+            running = world.bus.is_registered("c") and supervisor.actor("c") is not None
+            await supervisor.stop("c")
+        return len(Counter.incarnations), running
+
+    assert simulate(body) == (3, True)
 
 
 def test_child_tasks_die_with_their_actor() -> None:
