@@ -14,7 +14,7 @@ from k8s_actors.api.objects.pod import Pod
 from k8s_actors.api.quantity import Quantity
 from k8s_actors.components.kubelet import NodeRuntime
 from k8s_actors.scenario.cluster import Cluster
-from k8s_actors.testing.invariants.common import Source, describe, objects
+from k8s_actors.testing.invariants.common import Source, describe, objects, store_of
 
 
 def scheduling_safety(source: Source, bound: dict[str, str] | None = None) -> list[str]:
@@ -45,9 +45,11 @@ def scheduling_safety(source: Source, bound: dict[str, str] | None = None) -> li
                 )
         if node not in nodes:
             # Pods stay bound to a Node deleted after they were bound until the pod garbage
-            # collector removes them (pkg/controller/podgc gcOrphaned): only a binding first
-            # seen to a missing node is judged.
-            if first_seen:
+            # collector removes them (pkg/controller/podgc gcOrphaned), and a scheduler whose
+            # cache has not seen a deletion yet may still bind to that node (the binding
+            # subresource does not check that the node exists, pkg/registry/core/pod/storage):
+            # only a first-seen binding to a node etcd never held is judged.
+            if first_seen and not _ever_stored(source, node):
                 violations.append(
                     f"scheduling_safety: {describe(pod)} bound to unknown node {node}"
                 )
@@ -70,6 +72,17 @@ def scheduling_safety(source: Source, bound: dict[str, str] | None = None) -> li
 # Kubernetes accepts (taint eviction enforces the NoExecute ones). A node's own taints only
 # change by a user's hand, so a pod bound despite one was let through by the scheduler's filter.
 SYSTEM_TAINT_PREFIXES = ("node.kubernetes.io/", "node.cloudprovider.kubernetes.io/")
+
+
+def _ever_stored(source: Source, node: str) -> bool:
+    """Whether etcd's retained history holds any write of the Node `node`."""
+    store = store_of(source)
+    for event in store.events_since(store.compact_revision):
+        for kv in (event.kv, event.prev_kv):
+            value: Any = getattr(kv, "value", None)
+            if getattr(value, "kind", None) == "Node" and value.metadata.name == node:
+                return True
+    return False
 
 
 def untolerated_taint(node: Any, pod: Pod) -> str:
