@@ -390,23 +390,19 @@ class ApiClient:
             info = REGISTRY.for_object(event.obj)  # type: ignore[arg-type]
         except LookupError:
             return  # an ERROR's Status: the server has ended that watch itself
-        stop = StopWatch(
-            resource=info.resource,
-            group=info.group,
-            watch_id=event.watch_id,
-            user=self.user,
-            user_agent=self.user_agent,
-        )
-        self.ctx.send(self.server, stop)
+        self._send_stop(info.resource, info.group, "", event.watch_id)
 
     def _stop_watch(self, stream: WatchStream) -> None:
         self.watches.unregister(stream)
         request = stream.request
+        self._send_stop(request.resource, request.group, request.namespace, request.watch_id)
+
+    def _send_stop(self, resource: str, group: str, namespace: str, watch_id: int) -> None:
         stop = StopWatch(
-            resource=request.resource,
-            group=request.group,
-            namespace=request.namespace,
-            watch_id=request.watch_id,
+            resource=resource,
+            group=group,
+            namespace=namespace,
+            watch_id=watch_id,
             user=self.user,
             user_agent=self.user_agent,
         )
