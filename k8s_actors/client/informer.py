@@ -16,10 +16,9 @@ listers).
 
 from __future__ import annotations
 
-import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 
@@ -29,6 +28,9 @@ from k8s_actors.client.client import ApiClient, KindRef, resource_info
 from k8s_actors.client.errors import ApiError, Gone, error_from_status
 from k8s_actors.client.watch import StreamEvent, WatchStream
 from k8s_actors.kernel import KernelError, TraceContext
+
+if TYPE_CHECKING:
+    import random  # annotations only: the run's generator is always handed in
 
 __all__ = [
     "MIN_WATCH_TIMEOUT",

@@ -10,7 +10,10 @@ upper part is full. Neighbours: `serviceips` (reservations, the watch cache's vi
 from __future__ import annotations
 
 import ipaddress
-import random
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import random  # annotations only: the run's generator is always handed in
 
 
 class AllocationFailed(Exception):

@@ -20,11 +20,10 @@ Neighbours: `service_ranges` (the bitmaps), `service_rules` (validation and upda
 
 from __future__ import annotations
 
-import random
 import weakref
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import msgspec
 
@@ -52,6 +51,9 @@ from k8s_actors.components.apiserver.service_rules import (
 )
 from k8s_actors.kernel import TraceContext
 from k8s_actors.messages import Create, EtcdEvent, UserInfo
+
+if TYPE_CHECKING:
+    import random  # annotations only: the run's generator is always handed in
 
 __all__ = [
     "SERVICE_CLUSTER_IP_RANGE",

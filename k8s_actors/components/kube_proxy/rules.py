@@ -15,8 +15,7 @@ Synchronous. Neighbours: `endpoints` (inputs), `render` (prints the table), `age
 
 from __future__ import annotations
 
-import random
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import msgspec
 
@@ -26,6 +25,9 @@ from k8s_actors.components.kube_proxy.endpoints import (
     categorize,
 )
 from k8s_actors.components.kube_proxy.naming import endpoint_chain, service_chain
+
+if TYPE_CHECKING:
+    import random  # annotations only: the run's generator is always handed in
 
 ProxyMode = Literal["iptables", "ipvs"]
 PROXY_MODES: tuple[str, ...] = ("iptables", "ipvs")

@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import base64
 import json
-import random
 import string
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
@@ -33,6 +32,9 @@ from k8s_actors.components.kubectl.command import Command
 from k8s_actors.components.kubectl.errors import KubectlError
 from k8s_actors.components.kubectl.printer import document, to_json, to_yaml
 from k8s_actors.components.kubectl.session import Session, object_name
+
+if TYPE_CHECKING:
+    import random  # annotations only: the run's generator is always handed in
 
 __all__ = ["LAST_APPLIED", "container_name", "generate_create", "run_apply", "run_create"]
 

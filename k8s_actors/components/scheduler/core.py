@@ -10,7 +10,7 @@ the trace. Neighbours: `framework` (the plugins), `cache` (nodes), `numfeasible`
 
 from __future__ import annotations
 
-import random
+from typing import TYPE_CHECKING
 
 from k8s_actors.components.scheduler.cache import Cache
 from k8s_actors.components.scheduler.framework import (
@@ -22,6 +22,9 @@ from k8s_actors.components.scheduler.framework import (
 from k8s_actors.components.scheduler.nodeinfo import NodeInfo
 from k8s_actors.components.scheduler.numfeasible import num_feasible_nodes_to_find
 from k8s_actors.components.scheduler.podinfo import PodInfo
+
+if TYPE_CHECKING:
+    import random  # annotations only: the run's generator is always handed in
 
 __all__ = ["ScheduleResult", "Scheduler"]
 

@@ -13,13 +13,15 @@ Neighbours: `podinfo`, `nodeinfo`, `cache` (via `Handle`), `core` (drives a cycl
 from __future__ import annotations
 
 import enum
-import random
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from k8s_actors.components.scheduler.cache import Cache
 from k8s_actors.components.scheduler.nodeinfo import NodeInfo
 from k8s_actors.components.scheduler.podinfo import PodInfo
+
+if TYPE_CHECKING:
+    import random  # annotations only: the run's generator is always handed in
 
 __all__ = [
     "MAX_NODE_SCORE",
@@ -91,14 +93,14 @@ class Handle:
         self,
         cache: Cache,
         *,
-        rng: random.Random | None = None,
+        rng: random.Random,
         selectors: Callable[[PodInfo], list[Any]] | None = None,
         scheduler_name: str = "default-scheduler",
         mutants: tuple[str, ...] = (),
     ) -> None:
         self.cache = cache
         self.mutants = mutants  # deliberate defects (k8s_actors.kernel.mutants)
-        self.rng = rng or random.Random(0)
+        self.rng = rng  # the run's generator: every random choice of a plugin comes from it
         # The label selectors of the Services and controllers owning a pod (DefaultSelector).
         self.selectors = selectors or (lambda info: [])
         self.scheduler_name = scheduler_name

@@ -7,6 +7,8 @@ interpodaffinity scoring_test.go) on small clusters.
 
 from __future__ import annotations
 
+import random
+
 from k8s_actors.api.labels import LabelSelector, Selector
 from k8s_actors.api.objects.scheduling import (
     Affinity,
@@ -133,7 +135,7 @@ def _selected_by_service(labels: dict[str, str]) -> Scheduler:
     for index, where in enumerate(("n1", "n1", "n2")):
         cache.add_pod(PodInfo(pod(f"e{index}", {}, node_name=where, labels=labels)))
     selector = Selector.from_set(labels)
-    handle = Handle(cache, selectors=lambda info: [selector])
+    handle = Handle(cache, rng=random.Random(0), selectors=lambda info: [selector])
     return Scheduler(cache, default_framework(handle), handle.rng)
 
 

@@ -7,6 +7,8 @@ relabelled or start terminating, and across selectors and namespaces.
 
 from __future__ import annotations
 
+import random
+
 import msgspec
 
 from k8s_actors.api.labels import Selector
@@ -24,7 +26,7 @@ def _selected(info: PodInfo) -> list[Selector]:
 
 
 def _scheduler(cache: Cache) -> Scheduler:
-    handle = Handle(cache, selectors=_selected)
+    handle = Handle(cache, rng=random.Random(0), selectors=_selected)
     return Scheduler(cache, default_framework(handle), handle.rng)
 
 
