@@ -95,6 +95,15 @@ class ProxyRouteAnswer(Message, frozen=True, kw_only=True):
     probability: float = 0.0
     scheduler: str = ""
 
+    def connection_closed(self) -> ProxyConnectionClosed | None:
+        """What to tell the kube-proxy that answered once the connection it routed ends: a
+        `ProxyConnectionClosed` when an IPVS scheduler keeps connection counts, else None."""
+        if not self.scheduler:
+            return None
+        return ProxyConnectionClosed(
+            rule=self.rule, endpoint_ip=self.endpoint_ip, endpoint_port=self.endpoint_port
+        )
+
 
 class ProxyConnectionClosed(Message, frozen=True, kw_only=True):
     """A connection routed by `ProxyRoute` ended (IPVS least-connection keeps counts); `rule`

@@ -26,7 +26,6 @@ from k8s_actors.messages import (
     DnsQuery,
     HttpRequest,
     HttpResponse,
-    ProxyConnectionClosed,
     ProxyRoute,
     ProxyRouteAnswer,
     kube_proxy_address,
@@ -171,12 +170,7 @@ class Client:
         try:
             return await self._deliver(route, span)
         finally:
-            if route.scheduler:
-                closed = ProxyConnectionClosed(
-                    rule=route.rule,
-                    endpoint_ip=route.endpoint_ip,
-                    endpoint_port=route.endpoint_port,
-                )
+            if (closed := route.connection_closed()) is not None:
                 self.cluster.bus.send(
                     self.source.address, kube_proxy_address(self.source.node), closed, span
                 )

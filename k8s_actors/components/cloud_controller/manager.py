@@ -32,7 +32,6 @@ from k8s_actors.kernel import Envelope, KernelError, TraceContext
 from k8s_actors.messages import (
     HttpRequest,
     HttpResponse,
-    ProxyConnectionClosed,
     ProxyRoute,
     ProxyRouteAnswer,
     UserInfo,
@@ -244,12 +243,7 @@ class CloudControllerManager(ComponentActor):
         except KernelError:
             return HttpResponse(error="timeout", hops=hops)
         finally:
-            if answer.scheduler:
-                closed = ProxyConnectionClosed(
-                    rule=answer.rule,
-                    endpoint_ip=answer.endpoint_ip,
-                    endpoint_port=answer.endpoint_port,
-                )
+            if (closed := answer.connection_closed()) is not None:
                 self.ctx.send(kube_proxy_address(node), closed, span)
         result = response.payload
         assert isinstance(result, HttpResponse)

@@ -23,7 +23,6 @@ from k8s_actors.kernel import Envelope, KernelError, RequestTimeout, TraceContex
 from k8s_actors.messages import (
     HttpRequest,
     HttpResponse,
-    ProxyConnectionClosed,
     ProxyRoute,
     ProxyRouteAnswer,
     UserInfo,
@@ -164,12 +163,7 @@ class IngressController(ComponentActor):
         except KernelError:
             return _status(504, hops)
         finally:
-            if answer.scheduler:
-                closed = ProxyConnectionClosed(
-                    rule=answer.rule,
-                    endpoint_ip=answer.endpoint_ip,
-                    endpoint_port=answer.endpoint_port,
-                )
+            if (closed := answer.connection_closed()) is not None:
                 self.ctx.send(kube_proxy_address(node), closed, span)
         response = reply.payload
         assert isinstance(response, HttpResponse)

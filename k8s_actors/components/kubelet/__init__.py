@@ -10,7 +10,7 @@ shell), `podworker` (its synchronous core), `containers` (starting and stopping 
 `runtime` and `cni` (the simulated node), `config` (node and image descriptions), `events`.
 """
 
-from k8s_actors.components.kubelet.agent import Kubelet, kubelet_address
+from k8s_actors.components.kubelet.agent import Kubelet
 from k8s_actors.components.kubelet.config import (
     ImageBehaviour,
     ImageCatalogue,
@@ -18,6 +18,7 @@ from k8s_actors.components.kubelet.config import (
     TaintConfig,
 )
 from k8s_actors.components.kubelet.runtime import PAUSE_IMAGE, NodeRuntime
+from k8s_actors.messages import kubelet_address
 
 __all__ = [
     "PAUSE_IMAGE",

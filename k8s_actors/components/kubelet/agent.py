@@ -31,11 +31,7 @@ from k8s_actors.components.kubelet.runtime import NodeRuntime
 from k8s_actors.components.kubelet.status import TERMINAL_PHASES
 from k8s_actors.components.kubelet.worker import PodWorker
 from k8s_actors.kernel import Envelope, TraceContext
-from k8s_actors.messages import ExecRequest, HttpRequest, UserInfo
-
-
-def kubelet_address(node: str) -> str:
-    return f"kubelet/{node}"
+from k8s_actors.messages import ExecRequest, HttpRequest, UserInfo, kubelet_address
 
 
 class Kubelet(ComponentActor):

@@ -26,7 +26,6 @@ from k8s_actors.messages import (
     DnsQuery,
     HttpRequest,
     HttpResponse,
-    ProxyConnectionClosed,
     ProxyRoute,
     ProxyRouteAnswer,
     kube_proxy_address,
@@ -106,10 +105,7 @@ async def http_get(
     except KernelError:  # the node is down: nothing answers, the client waits out its timeout
         return await _time_out(node, started, timeout, address, "timeout")
     finally:
-        if route.scheduler:
-            closed = ProxyConnectionClosed(
-                rule=route.rule, endpoint_ip=route.endpoint_ip, endpoint_port=route.endpoint_port
-            )
+        if (closed := route.connection_closed()) is not None:
             node.ctx.send(kube_proxy_address(node.config.name), closed, span)
     response = reply.payload
     assert isinstance(response, HttpResponse)
