@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
 
 from k8s_actors.api.meta import ObjectMeta
 from k8s_actors.api.objects.cluster import (
@@ -130,3 +135,26 @@ def scores_of(core: Scheduler, plugin: str, incoming: Pod) -> dict[str, int]:
     scores = found.score(state, info, nodes)
     found.normalize(state, info, nodes, scores)
     return {n.name: s for n, s in zip(nodes, scores, strict=True)}
+
+
+def upstream_table(name: str) -> dict[str, Any]:
+    """A table of Kubernetes' own score cases, tests/components/scheduler/data/NAME.json."""
+    table: dict[str, Any] = json.loads(
+        (Path(__file__).parent / "data" / f"{name}.json").read_text()
+    )
+    return table
+
+
+def upstream_cases(table: dict[str, Any]) -> list[Any]:
+    """The table's cases as pytest parameters named after them; a case with a "known
+    difference" is skipped with that reason."""
+    return [
+        pytest.param(
+            case,
+            id=case["name"],
+            marks=[pytest.mark.skip(reason=case["known difference"])]
+            if "known difference" in case
+            else [],
+        )
+        for case in table["cases"]
+    ]

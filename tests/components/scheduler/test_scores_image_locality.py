@@ -8,8 +8,6 @@ Neighbours: `builders`.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -17,11 +15,16 @@ import pytest
 
 from k8s_actors.api.objects.container import Container
 from k8s_actors.api.objects.pod import Pod
-from tests.components.scheduler.builders import loaded, node, pod, scores_of
-
-TABLE: dict[str, Any] = json.loads(
-    (Path(__file__).parent / "data" / "image_locality_scores.json").read_text()
+from tests.components.scheduler.builders import (
+    loaded,
+    node,
+    pod,
+    scores_of,
+    upstream_cases,
+    upstream_table,
 )
+
+TABLE = upstream_table("image_locality_scores")
 MIB = 1024 * 1024
 
 
@@ -44,7 +47,7 @@ def _pod(spec: dict[str, list[str]]) -> Pod:
     return msgspec.structs.replace(bare, spec=with_images)
 
 
-@pytest.mark.parametrize("case", TABLE["cases"], ids=[c["name"] for c in TABLE["cases"]])
+@pytest.mark.parametrize("case", upstream_cases(TABLE))
 def test_image_locality_scores_as_kubernetes(case: dict[str, Any]) -> None:
     """Image sizes scaled by their spread, clamped per container, give the upstream scores."""
     nodes = [node(name, images=_images(status)) for name, status in case["nodes"].items()]

@@ -8,8 +8,6 @@ candidate, and nodes carry exactly the labels the row gives them. Neighbours: `b
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -20,11 +18,9 @@ from k8s_actors.api.objects.pod import Pod
 from k8s_actors.api.objects.scheduling import Affinity
 from k8s_actors.components.scheduler import CycleState, PodInfo
 from k8s_actors.components.scheduler.framework import SKIP
-from tests.components.scheduler.builders import loaded, node, pod
+from tests.components.scheduler.builders import loaded, node, pod, upstream_cases, upstream_table
 
-TABLE: dict[str, Any] = json.loads(
-    (Path(__file__).parent / "data" / "inter_pod_affinity_scores.json").read_text()
-)
+TABLE = upstream_table("inter_pod_affinity_scores")
 PLUGIN = "InterPodAffinity"
 
 
@@ -60,20 +56,7 @@ def _pod(
     )
 
 
-def _rows() -> list[Any]:
-    return [
-        pytest.param(
-            case,
-            id=case["name"],
-            marks=[pytest.mark.skip(reason=case["known difference"])]
-            if "known difference" in case
-            else [],
-        )
-        for case in TABLE["cases"]
-    ]
-
-
-@pytest.mark.parametrize("case", _rows())
+@pytest.mark.parametrize("case", upstream_cases(TABLE))
 def test_inter_pod_affinity_scores_as_kubernetes(case: dict[str, Any]) -> None:
     """Preferred (anti-)affinity and the existing pods' symmetric terms give upstream scores."""
     existing = [

@@ -7,35 +7,25 @@ Neighbours: `builders` (nodes, pods, a loaded core, one plugin's normalised scor
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 import msgspec
 import pytest
 
 from k8s_actors.api.objects.scheduling import Taint, Toleration
-from tests.components.scheduler.builders import loaded, node, pod, scores_of
-
-TABLE: dict[str, Any] = json.loads(
-    (Path(__file__).parent / "data" / "taint_toleration_scores.json").read_text()
+from tests.components.scheduler.builders import (
+    loaded,
+    node,
+    pod,
+    scores_of,
+    upstream_cases,
+    upstream_table,
 )
 
-
-def _rows() -> list[Any]:
-    return [
-        pytest.param(
-            case,
-            id=case["name"],
-            marks=[pytest.mark.skip(reason=case["known difference"])]
-            if "known difference" in case
-            else [],
-        )
-        for case in TABLE["cases"]
-    ]
+TABLE = upstream_table("taint_toleration_scores")
 
 
-@pytest.mark.parametrize("case", _rows())
+@pytest.mark.parametrize("case", upstream_cases(TABLE))
 def test_taint_toleration_scores_as_kubernetes(case: dict[str, Any]) -> None:
     """Untolerated PreferNoSchedule taints, counted and reverse-normalised, give upstream scores."""
     nodes = [

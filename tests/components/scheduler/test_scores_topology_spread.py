@@ -9,8 +9,6 @@ Neighbours: `builders`.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -21,11 +19,9 @@ from k8s_actors.api.objects.cluster import Node
 from k8s_actors.api.objects.pod import Pod
 from k8s_actors.api.objects.scheduling import TopologySpreadConstraint
 from k8s_actors.components.scheduler import CycleState, PodInfo, Scheduler
-from tests.components.scheduler.builders import loaded, node, pod
+from tests.components.scheduler.builders import loaded, node, pod, upstream_cases, upstream_table
 
-TABLE: dict[str, Any] = json.loads(
-    (Path(__file__).parent / "data" / "topology_spread_scores.json").read_text()
-)
+TABLE = upstream_table("topology_spread_scores")
 PLUGIN = "PodTopologySpread"
 
 
@@ -60,7 +56,7 @@ def _candidate_scores(core: Scheduler, incoming: Pod, candidates: list[str]) -> 
     return dict(zip(candidates, scores, strict=True))
 
 
-@pytest.mark.parametrize("case", TABLE["cases"], ids=[c["name"] for c in TABLE["cases"]])
+@pytest.mark.parametrize("case", upstream_cases(TABLE))
 def test_topology_spread_scores_as_kubernetes(case: dict[str, Any]) -> None:
     """Matching pods per domain, weighted by ln(domains + 2), give the upstream scores."""
     every = {**case["nodes"], **case["failedNodes"]}
