@@ -17,11 +17,17 @@ from k8s_actors.scenario.load import (
     SourceKind,
     TrafficError,
     TrafficExpectStep,
-    TrafficMode,
     parse_traffic_condition,
     parse_url,
 )
-from k8s_actors.scenario.yamlnodes import Problems, duration_of, fields_of, number_of, text_of
+from k8s_actors.scenario.yamlnodes import (
+    Problems,
+    duration_of,
+    expect_mode,
+    fields_of,
+    number_of,
+    text_of,
+)
 
 LOAD_KEYS = ("name", "from", "url", "rps", "for", "timeout", "namespace")
 TRAFFIC_KEYS = ("traffic", "for", "within", "always", "never", "during", "last")
@@ -95,21 +101,11 @@ def traffic_expect_step(
     fields = fields_of(value, TRAFFIC_KEYS, ("traffic",), problems, where)
     if fields is None:
         return None
-    modes = [key for key in ("for", "always", "never") if key in fields]
-    if len(modes) != 1:
-        problems.add(value, where, "needs exactly one of for, always or never")
+    found = expect_mode(value, fields, problems, where)
+    if found is None:
         return None
-    mode: TrafficMode = modes[0]
-    window_key, other = ("within", "during") if mode == "for" else ("during", "within")
-    if other in fields:
-        problems.add(fields[other], f"{where}.{other}", f"goes with {window_key}, not {mode}")
-        return None
+    mode, window = found
     load = text_of(fields["traffic"], problems, f"{where}.traffic")
-    window = (
-        duration_of(fields[window_key], problems, f"{where}.{window_key}")
-        if (window_key in fields)
-        else 0.0
-    )
     last = duration_of(fields["last"], problems, f"{where}.last") if "last" in fields else 0.0
     condition_text = text_of(fields[mode], problems, f"{where}.{mode}")
     if condition_text is None or load is None or window is None or last is None:

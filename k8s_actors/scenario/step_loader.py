@@ -27,7 +27,6 @@ from k8s_actors.scenario.load_loader import load_step, traffic_expect_step
 from k8s_actors.scenario.model import (
     ApplyStep,
     DeleteStep,
-    ExpectMode,
     ExpectStep,
     KubectlStep,
     OutputCheck,
@@ -40,6 +39,7 @@ from k8s_actors.scenario.yamlnodes import (
     Problems,
     boolean_of,
     duration_of,
+    expect_mode,
     fields_of,
     integer_of,
     mapping,
@@ -301,22 +301,12 @@ def _expect(
     fields = fields_of(value, EXPECT_KEYS, ("resource",), problems, where)
     if fields is None:
         return None
-    modes = [key for key in ("for", "always", "never") if key in fields]
-    if len(modes) != 1:
-        problems.add(value, where, "needs exactly one of for, always or never")
+    found = expect_mode(value, fields, problems, where)
+    if found is None:
         return None
-    mode: ExpectMode = modes[0]
-    window_key = "within" if mode == "for" else "during"
-    other = "during" if mode == "for" else "within"
-    if other in fields:
-        problems.add(fields[other], f"{where}.{other}", f"goes with {window_key}, not {mode}")
+    mode, window = found
+    if window is None:
         return None
-    window = 0.0
-    if window_key in fields:
-        parsed = duration_of(fields[window_key], problems, f"{where}.{window_key}")
-        if parsed is None:
-            return None
-        window = parsed
     namespace = str(fields["namespace"].value) if "namespace" in fields else "default"
     resource_text = str(getattr(fields["resource"], "value", ""))
     try:

@@ -8,6 +8,7 @@ Neighbours: `loader`, `cluster_loader`, `step_loader`, `durations`.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal
 
 import yaml
 
@@ -136,3 +137,23 @@ def string_list(node: yaml.Node, problems: Problems, where: str) -> list[str] | 
         problems.add(node, where, "must be a list of names")
         return None
     return [str(item.value) for item in node.value]
+
+
+def expect_mode(
+    value: yaml.Node, fields: dict[str, yaml.Node], problems: Problems, where: str
+) -> tuple[Literal["for", "always", "never"], float | None] | None:
+    """The one of `for`, `always`, `never` an expectation has, and its window: `within` goes
+    with `for`, `during` with the others (0 when absent; None when it does not parse, reported).
+    None, reported, when the modes or the window key are wrong."""
+    modes = [key for key in ("for", "always", "never") if key in fields]
+    if len(modes) != 1:
+        problems.add(value, where, "needs exactly one of for, always or never")
+        return None
+    mode: Literal["for", "always", "never"] = modes[0]
+    window_key, other = ("within", "during") if mode == "for" else ("during", "within")
+    if other in fields:
+        problems.add(fields[other], f"{where}.{other}", f"goes with {window_key}, not {mode}")
+        return None
+    if window_key not in fields:
+        return mode, 0.0
+    return mode, duration_of(fields[window_key], problems, f"{where}.{window_key}")
